@@ -1,0 +1,90 @@
+"""Command-line entry points: `pyredcache-server [conf] [--directive value ...]` and `pyredcache ...`."""
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+from . import REDIS_VERSION, __version__
+
+USAGE = """Usage: ./pyredcache-server [/path/to/redis.conf] [options] [-]
+       ./pyredcache-server - (read config from stdin)
+       ./pyredcache-server -v or --version
+       ./pyredcache-server -h or --help
+
+Examples:
+       ./pyredcache-server (run the server with default conf)
+       ./pyredcache-server /etc/redis/6379.conf
+       ./pyredcache-server --port 7777
+       ./pyredcache-server /etc/myredis.conf --loglevel verbose -
+       ./pyredcache-server /etc/myredis.conf --loglevel verbose
+"""
+
+
+def server_main(argv: list[str] | None = None) -> int:
+    """Run a server in the foreground until SIGTERM/SIGINT or SHUTDOWN."""
+    from .config import Config, ConfigFileError
+    from .log import Logger
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in ("-v", "--version"):
+        print(f"Redis server v={REDIS_VERSION} sha=00000000:0 malloc=libc bits=64 build=pyredcache-{__version__}")
+        return 0
+    if args and args[0] in ("-h", "--help"):
+        print(USAGE, file=sys.stderr)
+        return 1
+    try:
+        config = Config.from_args(args)
+    except ConfigFileError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    log = Logger()
+    log.level = config["loglevel"]
+    log.logfile = config["logfile"]
+    for line in log.startup_lines(os.getpid(), config):
+        log.warning(line)
+    for name in config.not_implemented_in_use():
+        log.warning(f"Config directive '{name}' is accepted but not implemented yet by pyredcache; ignored.")
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a hard dependency; keep running on plain asyncio
+        uvloop = None
+    runner = uvloop.run if uvloop is not None else asyncio.run
+    try:
+        return int(runner(_serve(config, log)))
+    except KeyboardInterrupt:
+        return 0
+
+
+async def _serve(config: object, log: object) -> int:
+    from .server.instance import Server
+
+    server = Server(config, log)  # type: ignore[arg-type]
+    try:
+        await server.start()
+    except OSError as exc:
+        server.log.warning(str(exc))
+        return 1
+    server.install_signal_handlers()
+    pidfile = server.config["pidfile"]
+    if pidfile:
+        try:
+            with open(pidfile, "w") as fh:
+                fh.write(f"{os.getpid()}\n")
+        except OSError as exc:
+            server.log.warning(f"Failed to write PID file: {exc}")
+    assert server.stopped is not None
+    await server.stopped.wait()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`pyredcache <subcommand>`: `server [args]` runs a server (cluster tooling joins later)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        print("usage: pyredcache server [redis-server arguments]", file=sys.stderr)
+        return 1 if not args else 0
+    if args[0] == "server":
+        return server_main(args[1:])
+    print(f"pyredcache: unknown subcommand {args[0]!r}", file=sys.stderr)
+    return 1

@@ -1,0 +1,69 @@
+"""Argument parsing helpers that raise Redis's exact errors (integers, floats, ranges, options)."""
+from __future__ import annotations
+
+import math
+
+from .. import errors
+from ..errors import ReplyError
+
+LLONG_MAX = (1 << 63) - 1
+LLONG_MIN = -(1 << 63)
+
+
+def parse_int(raw: bytes, error: str = errors.NOT_INTEGER) -> int:
+    """string2ll: optional '-', digits, no '+', no spaces, no leading zeros, fits in a signed 64-bit int."""
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ReplyError(error) from None
+    # int() is laxer than Redis (spaces, '+', '_', leading zeros): the round trip rejects those.
+    if b"%d" % value != raw or not LLONG_MIN <= value <= LLONG_MAX:
+        raise ReplyError(error)
+    return value
+
+
+def try_parse_int(raw: bytes | bytearray) -> int | None:
+    """parse_int without raising (None when raw is not a canonical 64-bit integer)."""
+    if len(raw) > 20 or not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        return None
+    if b"%d" % value != raw or not LLONG_MIN <= value <= LLONG_MAX:
+        return None
+    return value
+
+
+def parse_nonneg_int(raw: bytes, error: str) -> int:
+    value = parse_int(raw)
+    if value < 0:
+        raise ReplyError(error)
+    return value
+
+
+def parse_float(raw: bytes | bytearray, error: str = errors.NOT_FLOAT) -> float:
+    """strtod as Redis uses it: no surrounding spaces, no NaN, 'inf'/'-inf' allowed."""
+    if not raw or raw[0] in b" \t\r\n\v\f" or raw[-1] in b" \t\r\n\v\f" or b"_" in raw:
+        raise ReplyError(error)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ReplyError(error) from None
+    if math.isnan(value):
+        raise ReplyError(error)
+    return value
+
+
+def parse_timeout_seconds(raw: bytes) -> float:
+    """Blocking command timeouts (getTimeoutFromObjectOrReply with UNIT_SECONDS)."""
+    value = parse_float(raw, errors.TIMEOUT_NOT_FLOAT)
+    if value < 0:
+        raise ReplyError(errors.TIMEOUT_NEGATIVE)
+    if math.isinf(value):
+        raise ReplyError(errors.TIMEOUT_NOT_FLOAT)
+    return value
+
+
+def upper(raw: bytes) -> bytes:
+    return raw.upper()

@@ -1,0 +1,103 @@
+"""The error catalogue: exceptions the server raises and every Redis error text as a constant or formatter.
+
+Texts are Redis 7.0.15's, without the leading '-' and the trailing CRLF (the reply writer adds them).
+"""
+from __future__ import annotations
+
+from typing import Final
+
+
+class ReplyError(Exception):
+    """A command failed: the message becomes an error reply and the connection stays open."""
+
+    def __init__(self, message: str | bytes) -> None:
+        if isinstance(message, str):
+            message = message.encode()
+        super().__init__(message)
+        self.message: bytes = message
+
+
+class ProtocolError(Exception):
+    """The client sent bytes that are not a valid request: reply with the message, then close."""
+
+    def __init__(self, message: str | bytes) -> None:
+        if isinstance(message, str):
+            message = message.encode()
+        super().__init__(message)
+        self.message: bytes = message
+
+
+class WrongTypeError(ReplyError):
+    """Raised by the keyspace's typed getters (installed as Context.wrongtype)."""
+
+    def __init__(self) -> None:
+        super().__init__(WRONGTYPE)
+
+
+WRONGTYPE: Final = "WRONGTYPE Operation against a key holding the wrong kind of value"
+SYNTAX: Final = "ERR syntax error"
+NOT_INTEGER: Final = "ERR value is not an integer or out of range"
+NOT_FLOAT: Final = "ERR value is not a valid float"
+OVERFLOW: Final = "ERR increment or decrement would overflow"
+INCR_NAN_OR_INF: Final = "ERR increment would produce NaN or Infinity"
+NO_SUCH_KEY: Final = "ERR no such key"
+OUT_OF_RANGE: Final = "ERR index out of range"
+DB_INDEX_OUT_OF_RANGE: Final = "ERR DB index is out of range"
+INVALID_DB_INDEX: Final = "ERR invalid DB index"
+SAME_OBJECT: Final = "ERR source and destination objects are the same"
+NOAUTH: Final = "NOAUTH Authentication required."
+WRONGPASS: Final = "WRONGPASS invalid username-password pair or user is disabled."
+AUTH_NOT_CONFIGURED: Final = (
+    "ERR AUTH <password> called without any password configured for the default user. "
+    "Are you sure your configuration is correct?"
+)
+STRING_TOO_LONG: Final = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+OFFSET_OUT_OF_RANGE: Final = "ERR offset is out of range"
+TIMEOUT_NOT_FLOAT: Final = "ERR timeout is not a float or out of range"
+TIMEOUT_NEGATIVE: Final = "ERR timeout is negative"
+PROTOCOL_ERROR_PREFIX: Final = "ERR Protocol error: "
+MULTI_NESTED: Final = "ERR MULTI calls can not be nested"
+NOT_ALLOWED_IN_MULTI: Final = "ERR Command not allowed inside a transaction"
+NOT_IN_CLUSTER_MODE: Final = "ERR This instance has cluster support disabled"
+SELECT_IN_CLUSTER: Final = "ERR SELECT is not allowed in cluster mode"
+UNKNOWN_CLIENT: Final = "ERR No such client"
+
+
+def wrong_arity(fullname: str) -> str:
+    return f"ERR wrong number of arguments for '{fullname}' command"
+
+
+def invalid_expire(command: str) -> str:
+    return f"ERR invalid expire time in '{command}' command"
+
+
+def unknown_subcommand(sub: bytes, container: str) -> str:
+    return f"ERR unknown subcommand '{_trunc(sub, 128)}'. Try {container.upper()} HELP."
+
+
+def unknown_command(argv: list[bytes]) -> str:
+    # Redis stops adding arguments once 128 characters of them have been written.
+    args = ""
+    for arg in argv[1:]:
+        if len(args) >= 128:
+            break
+        args += f"'{_trunc(arg, 128 - len(args))}' "
+    return _no_newlines(f"ERR unknown command '{_trunc(argv[0], 128)}', with args beginning with: {args}")
+
+
+def _no_newlines(text: str) -> str:
+    # rejectCommandFormat replaces CR/LF so the error stays a single protocol line.
+    return text.replace("\r", " ").replace("\n", " ")
+
+
+def _trunc(raw: bytes, limit: int) -> str:
+    # Redis prints with %.128s: bytes after a NUL would be dropped, and it sanitizes nothing else.
+    text = raw[:limit].split(b"\x00", 1)[0]
+    return text.decode("utf-8", "replace")
+
+
+def encode(message: str | bytes) -> bytes:
+    """A complete RESP error reply for a message."""
+    if isinstance(message, str):
+        message = message.encode()
+    return b"-" + message + b"\r\n"

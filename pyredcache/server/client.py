@@ -1,0 +1,111 @@
+"""Per-connection client state: identity, selected db, protocol version, auth, flags, MULTI queue.
+
+No socket code: the transport is held by server/connection.py, which sets `write_out` and `close`.
+"""
+from __future__ import annotations
+
+import enum
+import time
+from typing import TYPE_CHECKING, Any
+
+from .._speedups.keyspace import Db
+from .._speedups.resp import ReplyWriter
+
+if TYPE_CHECKING:
+    from .instance import Server
+
+
+class ClientFlag(enum.IntFlag):
+    MULTI = 1 << 0
+    DIRTY_EXEC = 1 << 1
+    MONITOR = 1 << 2
+    CLOSE_AFTER_REPLY = 1 << 3
+    CLOSE_ASAP = 1 << 4
+    NO_EVICT = 1 << 5
+    PUBSUB = 1 << 6
+    BLOCKED = 1 << 7
+    REPLICA = 1 << 8
+    PRIMARY = 1 << 9
+    READONLY = 1 << 10
+    ASKING = 1 << 11
+    NO_TOUCH = 1 << 12
+
+
+class ReplyMode(enum.IntEnum):
+    ON = 0
+    OFF = 1
+    SKIP_NEXT = 2   # CLIENT REPLY SKIP was just run: the next command's reply is dropped
+    SKIP = 3        # the current command's reply is dropped
+
+
+class Client:
+    """What Redis keeps in `client`: one per connection (and for internal callers)."""
+
+    __slots__ = (
+        "server", "id", "name", "db", "out", "resp", "authenticated", "user", "flags", "addr", "laddr",
+        "fd", "ctime", "last_interaction", "last_cmd", "argv_len_sum", "multi_queue", "watched",
+        "reply_mode", "conn", "lib_name", "lib_ver",
+        "blocked", "pending_write", "sub_channels", "sub_patterns", "sub_shard_channels", "tot_net_in",
+        "tot_net_out", "tot_cmds", "qbuf", "parser",
+    )
+
+    def __init__(self, server: Server, client_id: int, addr: str = "", laddr: str = "", fd: int = -1) -> None:
+        self.server = server
+        self.id = client_id
+        self.name: bytes = b""
+        self.db: Db = server.dbs[0]
+        self.out = ReplyWriter(2)
+        self.resp = 2
+        self.authenticated = not server.requires_auth()
+        self.user = "default"
+        self.flags = ClientFlag(0)
+        self.addr = addr
+        self.laddr = laddr
+        self.fd = fd
+        now = time.monotonic()
+        self.ctime = now
+        self.last_interaction = now
+        self.last_cmd = b"NULL"
+        self.argv_len_sum = 0
+        self.multi_queue: list[tuple[Any, list[bytes]]] | None = None
+        self.watched: set[tuple[int, bytes]] | None = None
+        self.reply_mode = ReplyMode.ON
+        self.conn: Any = None   # the ClientProtocol (None for internal clients)
+        self.lib_name = b""
+        self.lib_ver = b""
+        self.blocked: Any = None
+        self.pending_write = False
+        self.sub_channels: set[bytes] = set()
+        self.sub_patterns: set[bytes] = set()
+        self.sub_shard_channels: set[bytes] = set()
+        self.tot_net_in = 0
+        self.tot_net_out = 0
+        self.tot_cmds = 0
+        self.qbuf = 0
+        self.parser: Any = None
+
+    @property
+    def db_index(self) -> int:
+        return self.db.id
+
+    def select(self, index: int) -> None:
+        self.db = self.server.dbs[index]
+
+    def set_resp(self, resp: int) -> None:
+        self.resp = resp
+        self.out.resp = resp
+
+    def subscriptions(self) -> int:
+        return len(self.sub_channels) + len(self.sub_patterns)
+
+    def in_pubsub_context(self) -> bool:
+        return self.resp == 2 and bool(self.sub_channels or self.sub_patterns or self.sub_shard_channels)
+
+    def flush(self) -> None:
+        """Write out pending replies (used for replies produced outside the client's own read)."""
+        if self.conn is not None:
+            self.conn.flush()
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()

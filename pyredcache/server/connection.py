@@ -1,0 +1,175 @@
+"""ClientProtocol: the asyncio Protocol per client connection. bytes → parser → dispatch → one write.
+
+Every complete request in a read runs in order and the replies leave in one transport.write(). Replies
+produced outside data_received (unblocked clients, pub/sub, monitors) go through Server.mark_pending_write.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from ..protocol.request import RequestParser
+from .client import Client, ClientFlag
+from .dispatch import run_request
+
+if TYPE_CHECKING:
+    from .instance import Server
+
+
+class ClientProtocol(asyncio.Protocol):
+    __slots__ = ("server", "client", "transport", "parser", "closed", "deferred")
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.transport: asyncio.Transport | None = None
+        self.client: Client | None = None
+        self.parser: RequestParser | None = None
+        self.closed = False
+        self.deferred: list[list[bytes]] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        server = self.server
+        peer = transport.get_extra_info("peername")
+        sock = transport.get_extra_info("sockname")
+        addr = _format_addr(peer)
+        laddr = _format_addr(sock)
+        socket = transport.get_extra_info("socket")
+        fd = socket.fileno() if socket is not None else -1
+        c = server.new_client(addr, laddr, fd)
+        self.client = c
+        cfg = server.config
+        parser = RequestParser(cfg["proto-max-bulk-len"], cfg["client-query-buffer-limit"])
+        parser.authenticated = c.authenticated
+        self.parser = parser
+        c.parser = parser
+        c.conn = self
+        reason = server.refuse_reason(c, peer)
+        if reason is not None:
+            # maxclients / protected-mode: Redis writes the error and closes at once.
+            transport.write(b"-" + reason + b"\r\n")
+            self.close()
+            return
+        try:
+            import socket as _socket
+
+            if socket is not None and socket.family in (_socket.AF_INET, _socket.AF_INET6):
+                socket.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
+                keepalive = cfg["tcp-keepalive"]
+                if keepalive > 0:
+                    socket.setsockopt(_socket.SOL_SOCKET, _socket.SO_KEEPALIVE, 1)
+                    if hasattr(_socket, "TCP_KEEPIDLE"):
+                        socket.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_KEEPIDLE, keepalive)
+        except OSError:
+            pass
+
+    def data_received(self, data: bytes) -> None:
+        c = self.client
+        parser = self.parser
+        if c is None or parser is None or self.closed:
+            return
+        c.tot_net_in += len(data)
+        requests = parser.feed(data)
+        if self.deferred is not None:
+            self.deferred.extend(requests)
+            return
+        self.server.ctx.now_ms = self.server.clock.now_ms()
+        self.run(requests)
+
+    def run(self, requests: list[list[bytes]]) -> None:
+        """Execute parsed requests in order (stopping where the client must wait), then flush once."""
+        c = self.client
+        parser = self.parser
+        assert c is not None and parser is not None
+        server = self.server
+        i = 0
+        n = len(requests)
+        while i < n:
+            argv = requests[i]
+            if server.pause_end is not None and server.must_wait(c, argv):
+                self.defer(requests[i:])
+                break
+            i += 1
+            run_request(c, argv)
+            if c.flags & (ClientFlag.CLOSE_ASAP | ClientFlag.CLOSE_AFTER_REPLY):
+                break
+            if c.blocked is not None:
+                self.defer(requests[i:])
+                break
+        c.tot_cmds += i
+        if self.deferred is None:
+            if parser.error is not None and not c.flags & ClientFlag.CLOSE_ASAP:
+                server.protocol_error(c, parser.error)
+                c.out.error(parser.error)
+                c.flags |= ClientFlag.CLOSE_AFTER_REPLY
+            elif parser.overflow:
+                server.log.warning(
+                    "Closing client that reached max query buffer length: %s" % server.client_info(c)
+                )
+                c.flags |= ClientFlag.CLOSE_ASAP
+        parser.authenticated = c.authenticated
+        self.flush()
+
+    def defer(self, rest: list[list[bytes]]) -> None:
+        """Keep unexecuted requests until the client may run again (blocked, or CLIENT PAUSE)."""
+        self.deferred = list(rest)
+        if self.transport is not None:
+            self.transport.pause_reading()
+        self.server.waiting.add(self)
+
+    def resume(self) -> None:
+        """Run the requests kept by defer() (called by the server when the wait ends)."""
+        if self.deferred is None or self.closed:
+            return
+        requests = self.deferred
+        self.deferred = None
+        self.server.waiting.discard(self)
+        if self.transport is not None:
+            self.transport.resume_reading()
+        self.run(requests)
+
+    def flush(self) -> None:
+        c = self.client
+        t = self.transport
+        if c is None or t is None or self.closed:
+            return
+        c.pending_write = False
+        if c.flags & ClientFlag.CLOSE_ASAP:
+            self.close()
+            return
+        if len(c.out):
+            data = c.out.take()
+            c.tot_net_out += len(data)
+            t.write(data)
+        if c.flags & ClientFlag.CLOSE_AFTER_REPLY:
+            self.close()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self.server.waiting.discard(self)
+        if self.client is not None:
+            self.server.free_client(self.client)
+
+    def pause_writing(self) -> None:
+        if self.client is not None:
+            self.server.output_backpressure(self.client, True)
+
+    def resume_writing(self) -> None:
+        if self.client is not None:
+            self.server.output_backpressure(self.client, False)
+
+
+def _format_addr(addr: object) -> str:
+    if isinstance(addr, tuple) and len(addr) >= 2:
+        host, port = addr[0], addr[1]
+        return f"{host}:{port}"
+    if isinstance(addr, str):
+        return addr + ":0"
+    return "?:0"

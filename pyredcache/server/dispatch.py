@@ -1,0 +1,177 @@
+"""The processCommand pipeline: lookup, arity, auth, MULTI, context checks, then call() with timing/stats.
+
+The one place where behaviour for all commands lives. It reads only the command row and client/server
+state; command handlers never repeat these checks.
+"""
+from __future__ import annotations
+
+import time
+import traceback
+from typing import TYPE_CHECKING
+
+from .. import errors
+from ..commands.table import TABLE, CommandSpec, Flag
+from ..errors import ReplyError
+from .client import ClientFlag, ReplyMode
+
+if TYPE_CHECKING:
+    from .client import Client
+
+_perf_ns = time.perf_counter_ns
+
+# Raw command names as clients send them ("GET", "get", "Get") → row; filled on first sight of each spelling.
+_name_cache: dict[bytes, CommandSpec] = {}
+_NAME_CACHE_MAX = 4096
+
+# Commands that run immediately inside MULTI instead of being queued (processCommand's list).
+_MULTI_IMMEDIATE = frozenset({b"exec", b"discard", b"multi", b"watch", b"quit", b"reset"})
+# RESP2 subscribed context: only these may run.
+_PUBSUB_ALLOWED = frozenset({
+    b"ping", b"subscribe", b"ssubscribe", b"unsubscribe", b"sunsubscribe", b"psubscribe",
+    b"punsubscribe", b"quit", b"reset",
+})
+
+_ERR_INTERNAL = b"ERR internal error while executing the command (see the server log)"
+
+
+def lookup_spec(name: bytes) -> CommandSpec | None:
+    spec = _name_cache.get(name)
+    if spec is None:
+        spec = TABLE.get(name.lower())
+        if spec is not None and len(_name_cache) < _NAME_CACHE_MAX:
+            _name_cache[bytes(name)] = spec
+    return spec
+
+
+def reject(c: Client, message: str | bytes, spec: CommandSpec | None = None) -> None:
+    """Answer a pipeline rejection; an open MULTI becomes EXECABORT (flagDirtyExec)."""
+    if isinstance(message, str):
+        message = message.encode()
+    c.out.error(message)
+    if spec is not None:
+        spec.rejected_calls += 1
+    if c.flags & ClientFlag.MULTI:
+        c.flags |= ClientFlag.DIRTY_EXEC
+    c.server.stats.count_error(message)
+
+
+def process_command(c: Client, argv: list[bytes]) -> None:
+    """Run one request from a client through Redis's checks, then execute or queue it."""
+    spec = _name_cache.get(argv[0])
+    if spec is None:
+        spec = lookup_spec(argv[0])
+        if spec is None:
+            _unknown(c, argv)
+            return
+    if spec.subcommands:
+        if len(argv) < 2:
+            reject(c, errors.wrong_arity(spec.fullname), spec)
+            return
+        sub = spec.subcommands.get(argv[1].lower())
+        if sub is None:
+            reject(c, _sanitize(errors.unknown_subcommand(argv[1], spec.fullname)))
+            return
+        spec = sub
+    arity = spec.arity
+    n = len(argv)
+    if (arity > 0 and n != arity) or n < -arity:
+        reject(c, errors.wrong_arity(spec.fullname), spec)
+        return
+    flags = spec.flags
+    if not c.authenticated and not flags & Flag.NO_AUTH:
+        reject(c, errors.NOAUTH, spec)
+        return
+    if c.flags:
+        if c.flags & ClientFlag.MULTI:
+            if flags & Flag.NO_MULTI:
+                reject(c, errors.NOT_ALLOWED_IN_MULTI, spec)
+                return
+            if c.in_pubsub_context() and spec.name not in _PUBSUB_ALLOWED:
+                _reject_pubsub(c, spec)
+                return
+            root = spec.parent.name if spec.parent is not None else spec.name
+            if root not in _MULTI_IMMEDIATE:
+                assert c.multi_queue is not None
+                c.multi_queue.append((spec, argv))
+                c.out.raw(b"+QUEUED\r\n")
+                return
+        elif c.in_pubsub_context() and (spec.parent or spec).name not in _PUBSUB_ALLOWED:
+            _reject_pubsub(c, spec)
+            return
+    elif c.resp == 2 and (c.sub_channels or c.sub_patterns or c.sub_shard_channels):
+        if (spec.parent or spec).name not in _PUBSUB_ALLOWED:
+            _reject_pubsub(c, spec)
+            return
+    call(c, spec, argv)
+
+
+def call(c: Client, spec: CommandSpec, argv: list[bytes]) -> None:
+    """Execute a command: handler, timing, commandstats/errorstats, slowlog, monitors."""
+    server = c.server
+    handler = spec.handler
+    start = _perf_ns()
+    try:
+        handler(c, argv)  # type: ignore[misc]
+    except ReplyError as exc:
+        c.out.error(exc.message)
+        spec.failed_calls += 1
+        server.stats.count_error(exc.message)
+    except Exception:
+        server.log.warning("Unexpected error executing %r:\n%s" % (argv[:3], traceback.format_exc()))
+        c.out.error(_ERR_INTERNAL)
+        spec.failed_calls += 1
+        server.stats.count_error(_ERR_INTERNAL)
+    duration_us = (_perf_ns() - start) // 1000
+    spec.calls += 1
+    spec.usec += duration_us
+    server.stats.numcommands += 1
+    c.last_cmd = spec.name if spec.parent is None else spec.parent.name + b"|" + spec.name
+    if duration_us >= server.slowlog_threshold_us >= 0 and not spec.flags & Flag.SKIP_SLOWLOG:
+        server.slowlog.add(c, argv, duration_us)
+    if server.monitors and not spec.flags & (Flag.SKIP_MONITOR | Flag.ADMIN):
+        server.feed_monitors(c, argv)
+
+
+def run_request(c: Client, argv: list[bytes]) -> None:
+    """process_command plus CLIENT REPLY OFF/SKIP handling (the reply is produced, then dropped)."""
+    mode = c.reply_mode
+    if mode == ReplyMode.ON:
+        process_command(c, argv)
+        return
+    mark = len(c.out)
+    if mode == ReplyMode.SKIP_NEXT:
+        c.reply_mode = ReplyMode.SKIP
+    process_command(c, argv)
+    if c.reply_mode != ReplyMode.ON and c.reply_mode != ReplyMode.SKIP_NEXT:
+        c.out.discard_from(mark)
+    if c.reply_mode == ReplyMode.SKIP:
+        c.reply_mode = ReplyMode.ON
+
+
+def _unknown(c: Client, argv: list[bytes]) -> None:
+    lname = argv[0].lower()
+    if lname in (b"post", b"host:"):
+        # securityWarningCommand: an HTTP request reached us; Redis logs it and drops the connection.
+        c.server.log.warning(
+            "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands "
+            "to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to "
+            "compromise your Redis instance. Connection aborted."
+        )
+        c.flags |= ClientFlag.CLOSE_ASAP
+        return
+    reject(c, errors.unknown_command(argv))
+
+
+def _reject_pubsub(c: Client, spec: CommandSpec) -> None:
+    name = spec.fullname
+    reject(
+        c,
+        f"ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
+        "are allowed in this context",
+        spec,
+    )
+
+
+def _sanitize(text: str) -> str:
+    return text.replace("\r", " ").replace("\n", " ")
+

@@ -1,0 +1,377 @@
+"""The Server: owns config, databases, clients, stats and the cron; starts listeners and shuts down.
+
+Command handlers reach server state through `c.server`; sockets stay in listener/connection modules.
+"""
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import os
+import signal
+import time
+from typing import TYPE_CHECKING, Any
+
+from .. import REDIS_VERSION, __version__
+from .. import commands as _commands  # noqa: F401  (fills the command table)
+from .._speedups.keyspace import Context, Db
+from ..clock import Clock
+from ..errors import WrongTypeError
+from ..log import Logger  # noqa: F401
+from .client import Client, ClientFlag
+from .stats import SlowLog, Stats
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from .connection import ClientProtocol
+
+PROTECTED_MODE_DENIED = (
+    b"DENIED Redis is running in protected mode because protected mode is enabled and no password is set "
+    b"for the default user. In this mode connections are only accepted from the loopback interface. If you "
+    b"want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just "
+    b"disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface "
+    b"by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not "
+    b"publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) "
+    b"Alternatively you can just disable the protected mode by editing the Redis configuration file, and "
+    b"setting the protected mode option to 'no', and then restarting the server. 3) If you started the "
+    b"server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an "
+    b"authentication password for the default user. NOTE: You only need to do one of the above things in "
+    b"order for the server to start accepting connections from the outside."
+)
+MAX_CLIENTS_REACHED = b"ERR max number of clients reached"
+
+# activeExpireCycle's slow-cycle CPU share (ACTIVE_EXPIRE_CYCLE_SLOW_TIME_PERC).
+_ACTIVE_EXPIRE_CPU_PERCENT = 25
+
+
+class Server:
+    """One pyredcache instance: state plus the asyncio shell around it."""
+
+    def __init__(self, config: Config, logger: Logger | None = None) -> None:
+        self.config = config
+        self.log = logger or Logger()
+        self.log.level = config["loglevel"]
+        self.log.logfile = config["logfile"]
+        self.clock = Clock(controllable=bool(config["pyredcache-time-control"]))
+        self.ctx = Context()
+        self.ctx.wrongtype = WrongTypeError
+        self.ctx.now_ms = self.clock.now_ms()
+        self.dbs: list[Db] = [Db(self.ctx, i) for i in range(config["databases"])]
+        self.clients: dict[int, Client] = {}
+        self.next_client_id = 1
+        self.stats = Stats()
+        self.slowlog = SlowLog(config["slowlog-max-len"])
+        self.slowlog_threshold_us: int = config["slowlog-log-slower-than"]
+        self.monitors: list[Client] = []
+        self.waiting: set[ClientProtocol] = set()
+        self.pause_end: float | None = None     # CLIENT PAUSE deadline (monotonic), None when not paused
+        self.pause_all = False
+        self.dirty = 0
+        self.start_time = time.time()
+        self.start_monotonic = time.monotonic()
+        self.run_id = os.urandom(20).hex()
+        self.listeners: list[asyncio.AbstractServer] = []
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.cron_handle: asyncio.TimerHandle | None = None
+        self.cron_loops = 0
+        self.stopped: asyncio.Event | None = None
+        self.shutdown_requested: str | None = None
+        self.role = "master"
+        # Later subsystems (pub/sub, blocking, replication) register here instead of patching these methods.
+        self.free_client_hooks: list[Any] = []
+        self.cron_hooks: list[Any] = []
+        # WATCH and keyspace notifications install these (keyspace/notify.signal_write calls them).
+        self.watch_hook: Any = None
+        self.notify_hook: Any = None
+        self.config_hooks()
+
+    # ----------------------------------------------------------------------------------- lifecycle
+
+    async def start(self) -> None:
+        """Bind the listeners (raising OSError if a required address can't be bound) and start the cron."""
+        self.loop = asyncio.get_running_loop()
+        self.stopped = asyncio.Event()
+        self.log.notice("Server initialized")
+        await self._listen()
+        self.log.notice("Ready to accept connections tcp")
+        self._schedule_cron()
+
+    async def _listen(self) -> None:
+        from .connection import ClientProtocol
+
+        port = self.config["port"]
+        if port == 0:
+            return
+        assert self.loop is not None
+        binds: list[str] = list(self.config["bind"]) or ["*", "-::*"]
+        bound = 0
+        for entry in binds:
+            optional = entry.startswith("-")
+            host = entry[1:] if optional else entry
+            if host == "*":
+                host = "0.0.0.0"
+            elif host == "::*":
+                host = "::"
+            try:
+                srv = await self.loop.create_server(
+                    lambda: ClientProtocol(self), host, port, backlog=self.config["tcp-backlog"],
+                    reuse_address=True,
+                )
+            except OSError as exc:
+                if optional or (host == "::" and exc.errno in (97, 99)):
+                    continue
+                self.log.warning(f"Warning: Could not create server TCP listening socket {host}:{port}: {exc.strerror}")
+                raise
+            self.listeners.append(srv)
+            bound += 1
+        if bound == 0:
+            raise OSError(f"Failed listening on port {port} (TCP), aborting.")
+
+    @property
+    def port(self) -> int:
+        """The TCP port actually bound (useful when started with an ephemeral port)."""
+        for srv in self.listeners:
+            for sock in srv.sockets:
+                return int(sock.getsockname()[1])
+        return int(self.config["port"])
+
+    async def serve_forever(self) -> None:
+        await self.start()
+        assert self.stopped is not None
+        await self.stopped.wait()
+
+    def install_signal_handlers(self) -> None:
+        assert self.loop is not None
+        for sig, name in ((signal.SIGTERM, "SIGTERM"), (signal.SIGINT, "SIGINT")):
+            self.loop.add_signal_handler(sig, self._on_signal, name)
+
+    def _on_signal(self, name: str) -> None:
+        if self.shutdown_requested is not None and name == "SIGINT":
+            self.log.warning("You insist... exiting now.")
+            os._exit(1)
+        self.log.warning(f"Received {name} scheduling shutdown...")
+        self.shutdown_requested = name
+        assert self.loop is not None
+        self.loop.call_soon(self.shutdown)
+
+    def shutdown(self) -> None:
+        """prepareForShutdown + the final steps: close listeners and clients, then signal stop."""
+        self.log.warning("User requested shutdown...")
+        if self.cron_handle is not None:
+            self.cron_handle.cancel()
+        for srv in self.listeners:
+            srv.close()
+        for c in list(self.clients.values()):
+            c.flush()
+            c.close()
+        pidfile = self.config["pidfile"]
+        if pidfile:
+            try:
+                os.unlink(pidfile)
+            except OSError:
+                pass
+        self.log.warning("Redis is now ready to exit, bye bye...")
+        if self.stopped is not None:
+            self.stopped.set()
+
+    # ----------------------------------------------------------------------------------- clients
+
+    def new_client(self, addr: str, laddr: str, fd: int) -> Client:
+        c = Client(self, self.next_client_id, addr, laddr, fd)
+        self.next_client_id += 1
+        self.clients[c.id] = c
+        self.stats.numconnections += 1
+        return c
+
+    def refuse_reason(self, c: Client, peer: Any) -> bytes | None:
+        if len(self.clients) > self.config["maxclients"]:
+            self.stats.rejected_conn += 1
+            return MAX_CLIENTS_REACHED
+        if self.config["protected-mode"] and not self.requires_auth() and isinstance(peer, tuple):
+            try:
+                ip = ipaddress.ip_address(peer[0])
+            except ValueError:
+                return None
+            if not ip.is_loopback and not (
+                isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None and ip.ipv4_mapped.is_loopback
+            ):
+                self.stats.rejected_conn += 1
+                return PROTECTED_MODE_DENIED
+        return None
+
+    def free_client(self, c: Client) -> None:
+        """freeClient: forget the client everywhere it is registered."""
+        if self.clients.pop(c.id, None) is None:
+            return
+        self.stats.net_input_bytes += c.tot_net_in
+        self.stats.net_output_bytes += c.tot_net_out
+        if c.flags & ClientFlag.MONITOR and c in self.monitors:
+            self.monitors.remove(c)
+        for hook in self.free_client_hooks:
+            hook(c)
+
+    def requires_auth(self) -> bool:
+        return bool(self.config["requirepass"])
+
+    def protocol_error(self, c: Client, message: bytes) -> None:
+        self.log.verbose(f"Protocol error ({message.decode(errors='replace')}) from client: {self.client_info(c)}")
+
+    def client_info(self, c: Client) -> str:
+        from ..commands.connection import client_info_line
+
+        return client_info_line(c)
+
+    def output_backpressure(self, c: Client, paused: bool) -> None:
+        return None
+
+    def must_wait(self, c: Client, argv: list[bytes]) -> bool:
+        """CLIENT PAUSE: does this request wait until the pause ends?"""
+        if self.pause_end is None:
+            return False
+        if time.monotonic() >= self.pause_end:
+            self.unpause()
+            return False
+        if c.flags & (ClientFlag.REPLICA | ClientFlag.PRIMARY):
+            return False
+        if self.pause_all:
+            return True
+        from .dispatch import lookup_spec
+        from ..commands.table import Flag
+
+        spec = lookup_spec(argv[0])
+        if spec is None:
+            return False
+        if spec.subcommands and len(argv) > 1:
+            spec = spec.subcommands.get(argv[1].lower(), spec)
+        # WRITE pause holds writes and commands that may replicate (EVAL, PUBLISH, ...).
+        return bool(spec.flags & (Flag.WRITE | Flag.MAY_REPLICATE))
+
+    def pause(self, duration_s: float, pause_all: bool) -> None:
+        end = time.monotonic() + duration_s
+        # A later PAUSE never shortens the current one, but may widen it to ALL (pauseClients).
+        if self.pause_end is None or end > self.pause_end:
+            self.pause_end = end
+        self.pause_all = pause_all or (self.pause_all and self.pause_end is not None)
+
+    def unpause(self) -> None:
+        self.pause_end = None
+        self.pause_all = False
+        for conn in list(self.waiting):
+            if conn.client is not None and conn.client.blocked is None:
+                conn.resume()
+
+    def feed_monitors(self, c: Client, argv: list[bytes]) -> None:
+        from ..commands.server import monitor_line
+
+        line = monitor_line(self, c, argv)
+        for m in list(self.monitors):
+            m.out.raw(line)
+            self.mark_pending_write(m)
+
+    def mark_pending_write(self, c: Client) -> None:
+        if c.pending_write:
+            return
+        c.pending_write = True
+        if self.loop is not None:
+            self.loop.call_soon(c.flush)
+
+    # ----------------------------------------------------------------------------------- keyspace
+
+    def select_db(self, index: int) -> Db:
+        return self.dbs[index]
+
+    def flushall(self) -> int:
+        removed = 0
+        for db in self.dbs:
+            removed += db.clear()
+        self.dirty += removed
+        return removed
+
+    # ----------------------------------------------------------------------------------- cron
+
+    def _schedule_cron(self) -> None:
+        assert self.loop is not None
+        hz = max(1, min(500, int(self.config["hz"])))
+        self.cron_handle = self.loop.call_later(1.0 / hz, self._cron)
+
+    def _cron(self) -> None:
+        """serverCron: active expiry, client timeouts, metrics, pause expiry; runs `hz` times a second."""
+        try:
+            self.cron_loops += 1
+            now = time.monotonic()
+            self.ctx.now_ms = self.clock.now_ms()
+            if self.ctx.active_expire_enabled:
+                hz = max(1, int(self.config["hz"]))
+                budget_us = 1_000_000 * _ACTIVE_EXPIRE_CPU_PERCENT // hz // 100
+                per_db = max(1, budget_us // max(1, len(self.dbs)))
+                for db in self.dbs:
+                    if db.expires_count():
+                        db.active_expire_cycle(per_db)
+            self._track_metrics()
+            if self.pause_end is not None and now >= self.pause_end:
+                self.unpause()
+            timeout = self.config["timeout"]
+            if timeout:
+                self._close_idle_clients(now, timeout)
+            for hook in self.cron_hooks:
+                hook()
+        except Exception as exc:  # the cron must never die
+            self.log.warning(f"serverCron error: {exc!r}")
+        finally:
+            if self.stopped is None or not self.stopped.is_set():
+                self._schedule_cron()
+
+    def _track_metrics(self) -> None:
+        st = self.stats
+        st.track("ops", st.numcommands)
+        net_in = st.net_input_bytes + sum(c.tot_net_in for c in self.clients.values())
+        net_out = st.net_output_bytes + sum(c.tot_net_out for c in self.clients.values())
+        st.track("net_in", net_in)
+        st.track("net_out", net_out)
+
+    def _close_idle_clients(self, now: float, timeout: int) -> None:
+        for c in list(self.clients.values()):
+            if c.flags & (ClientFlag.REPLICA | ClientFlag.PRIMARY | ClientFlag.MONITOR):
+                continue
+            if c.blocked is not None or c.sub_channels or c.sub_patterns or c.sub_shard_channels:
+                continue
+            if now - c.last_interaction > timeout:
+                self.log.verbose("Closing idle client")
+                c.close()
+
+    # ----------------------------------------------------------------------------------- config
+
+    def config_hooks(self) -> None:
+        """Apply CONFIG SET changes that need more than storing the value."""
+        cfg = self.config
+
+        def set_slowlog_threshold(old: Any, new: Any) -> None:
+            self.slowlog_threshold_us = int(new)
+
+        def set_slowlog_len(old: Any, new: Any) -> None:
+            self.slowlog.trim(int(new))
+
+        def set_loglevel(old: Any, new: Any) -> None:
+            self.log.level = new
+
+        def set_logfile(old: Any, new: Any) -> None:
+            self.log.logfile = new
+
+        def set_parser_limits(old: Any, new: Any) -> None:
+            for c in self.clients.values():
+                if c.parser is not None:
+                    c.parser.max_bulk_len = cfg["proto-max-bulk-len"]
+                    c.parser.query_buffer_limit = cfg["client-query-buffer-limit"]
+
+        cfg.add_apply_hook("slowlog-log-slower-than", set_slowlog_threshold)
+        cfg.add_apply_hook("slowlog-max-len", set_slowlog_len)
+        cfg.add_apply_hook("loglevel", set_loglevel)
+        cfg.add_apply_hook("logfile", set_logfile)
+        cfg.add_apply_hook("proto-max-bulk-len", set_parser_limits)
+        cfg.add_apply_hook("client-query-buffer-limit", set_parser_limits)
+
+    def uptime_seconds(self) -> int:
+        return int(time.monotonic() - self.start_monotonic)
+
+    @staticmethod
+    def versions() -> tuple[str, str]:
+        return REDIS_VERSION, __version__

@@ -1,0 +1,70 @@
+"""Same-sequence runner: send identical commands to pyredcache and a real redis-server, compare replies.
+
+    oracle.do("SET", "k", "v")          # raw reply bytes must be identical; returns them
+    oracle.sorted("SMEMBERS", "s")      # arrays compared as sorted multisets
+    oracle.error("GET")                 # both must fail, with the same error text
+    oracle.approx("TTL", "k", delta=1)  # integers within delta
+"""
+from __future__ import annotations
+
+from .rawclient import RawClient, _reply_end, encode_command
+
+
+class Oracle:
+    def __init__(self, ours_port: int, redis_port: int) -> None:
+        self.ours = RawClient(ours_port)
+        self.redis = RawClient(redis_port)
+
+    def close(self) -> None:
+        self.ours.close()
+        self.redis.close()
+
+    def both(self, *args: bytes | str | int) -> tuple[bytes, bytes]:
+        data = encode_command(*args)
+        self.ours.send(data)
+        self.redis.send(data)
+        return self.ours.read_reply(), self.redis.read_reply()
+
+    def do(self, *args: bytes | str | int) -> bytes:
+        ours, theirs = self.both(*args)
+        assert ours == theirs, f"{args!r}: pyredcache {ours!r} != redis {theirs!r}"
+        return ours
+
+    def error(self, *args: bytes | str | int) -> bytes:
+        ours = self.do(*args)
+        assert ours.startswith(b"-"), f"{args!r}: expected an error, got {ours!r}"
+        return ours
+
+    def sorted(self, *args: bytes | str | int) -> list[bytes]:
+        ours, theirs = self.both(*args)
+        a, b = split_array(ours), split_array(theirs)
+        assert sorted(a) == sorted(b), f"{args!r}: pyredcache {ours!r} != redis {theirs!r}"
+        return a
+
+    def approx(self, *args: bytes | str | int, delta: int = 1) -> int:
+        ours, theirs = self.both(*args)
+        assert ours[:1] == theirs[:1] == b":", f"{args!r}: {ours!r} vs {theirs!r}"
+        x, y = int(ours[1:-2]), int(theirs[1:-2])
+        assert abs(x - y) <= delta, f"{args!r}: pyredcache {x} vs redis {y}"
+        return x
+
+    def same_type(self, *args: bytes | str | int) -> tuple[bytes, bytes]:
+        """Only the reply type must agree (values may differ, e.g. random members)."""
+        ours, theirs = self.both(*args)
+        assert ours[:1] == theirs[:1], f"{args!r}: pyredcache {ours!r} vs redis {theirs!r}"
+        return ours, theirs
+
+
+def split_array(raw: bytes) -> list[bytes]:
+    """The raw bytes of each element of a top-level array/set reply."""
+    assert raw[:1] in (b"*", b"~"), raw
+    nl = raw.find(b"\r\n")
+    n = int(raw[1:nl])
+    pos = nl + 2
+    out = []
+    for _ in range(max(n, 0)):
+        end = _reply_end(raw, pos)
+        assert end is not None
+        out.append(raw[pos:end])
+        pos = end
+    return out
