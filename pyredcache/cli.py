@@ -41,8 +41,7 @@ def server_main(argv: list[str] | None = None) -> int:
     log = Logger()
     log.level = config["loglevel"]
     log.logfile = config["logfile"]
-    for line in log.startup_lines(os.getpid(), config):
-        log.warning(line)
+    log.startup_banner(os.getpid(), config["port"], config_loaded=bool(getattr(config, "args_given", True)))
     for name in config.not_implemented_in_use():
         log.warning(f"Config directive '{name}' is accepted but not implemented yet by pyredcache; ignored.")
     try:

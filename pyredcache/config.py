@@ -1119,7 +1119,11 @@ class Config:
         if d is not None and not d.file_only:
             if not d.multi_arg and argc != 2:
                 raise _BadValue("wrong number of arguments")
-            self._values[d.name] = self._parse(d, argv[1:], reading_file=True)
+            args = argv[1:]
+            if d.multi_arg and argc == 2 and args[0]:
+                # Redis 7.0.1+: one non-empty argument is split again, so --save "3600 1 300 100" works
+                args = split_args(args[0]) or []
+            self._values[d.name] = self._parse(d, args, reading_file=True)
             self._loaded.add(d.name)
             return
         if d is not None and d.kind is Kind.IGNORED and argc == 2:
@@ -1137,9 +1141,9 @@ class Config:
             self._loaded.add("loadmodule")
             self._values["loadmodule"].append(argv[1:])
         elif "." in name:
-            if argc != 2:
+            if argc < 2:
                 raise _BadValue("Module config specified without value")
-            self.module_configs[argv[0]] = argv[1]
+            self.module_configs[argv[0]] = " ".join(argv[1:])
         elif name == "sentinel":
             if argc != 1:
                 raise _BadValue("sentinel directive while not in sentinel mode")
@@ -1201,17 +1205,18 @@ class Config:
             return word == "yes"
         if kind in _NUMERIC_KINDS:
             value = _parse_numeric(d, args[0])
-            if d.name == "repl-backlog-size":
-                value = max(value, 16 * 1024)  # resizeReplicationBacklog's CONFIG_REPL_BACKLOG_MIN_SIZE
+            if d.name == "repl-backlog-size" and not reading_file:
+                # CONFIG SET resizes the backlog, which enforces CONFIG_REPL_BACKLOG_MIN_SIZE; startup does not
+                value = max(value, 16 * 1024)
             if d.name == "watchdog-period" and value:
                 # applyWatchdogPeriod never arms the timer faster than two cron ticks
                 value = max(value, 2 * (1000 // self._values["hz"]))
             return value
         if kind is Kind.ENUM:
-            value = _enum_value(d, args[0])
-            if value is None:
+            choice = _enum_value(d, args[0])
+            if choice is None:
                 raise _BadValue(_enum_error(d))
-            return value
+            return choice
         if kind is Kind.FLAGS:
             if not args:
                 raise _BadValue(_enum_error(d))
@@ -1561,13 +1566,17 @@ class _RewriteState:
                 state.lines.append(line)
                 continue
             argv = split_args(line)
-            if argv is None:
+            entry = _REGISTRY.get(argv[0].lower()) if argv else None
+            known = entry is not None and entry[1].kind is not Kind.IGNORED
+            if argv is None or (argv and not known and argv[0].lower() != "sentinel"):
+                # unparsable, or a directive that no longer exists (e.g. list-max-ziplist-entries)
                 state.lines.append("# ??? " + line)
                 continue
             if not argv:
                 state.lines.append(line)
                 continue
-            option = argv[0].lower().replace("slave", "replica", 1)
+            # aliases are filed under the canonical name, so "slaveof" lines get replaced by "replicaof" ones
+            option = entry[1].name if entry is not None else argv[0].lower()
             state.option_lines.setdefault(option, []).append(len(state.lines))
             state.lines.append(line)
         return state

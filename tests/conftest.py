@@ -42,7 +42,7 @@ def port(pyredcache_proc: ServerProcess) -> int:
 @pytest.fixture
 def r(pyredcache_proc: ServerProcess) -> Iterator[redis.Redis]:
     """redis-py (RESP2, bytes) on the shared server, flushed before the test."""
-    client = redis.Redis(port=pyredcache_proc.port, socket_timeout=10)
+    client = redis.Redis(port=pyredcache_proc.port, socket_timeout=10, protocol=2)
     client.flushall()
     yield client
     client.close()

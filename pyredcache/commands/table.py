@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 Handler = Callable[["Client", list[bytes]], None]
 
 
-class Flag(enum.IntFlag):
+class Flag:
+    """Command flags as plain ints (enum.IntFlag operations allocate; these are tested per command)."""
+
     WRITE = 1 << 0
     READONLY = 1 << 1
     DENYOOM = 1 << 2
@@ -48,8 +50,10 @@ class Flag(enum.IntFlag):
     TOUCHES_ARBITRARY_KEYS = 1 << 28
 
 
+_FLAG_BY_NAME = {name: value for name, value in vars(Flag).items() if name.isupper()}
+
 # The order COMMAND INFO lists flags in (Redis's commandFlagNames order).
-FLAG_NAMES: tuple[tuple[Flag, bytes], ...] = (
+FLAG_NAMES: tuple[tuple[int, bytes], ...] = (
     (Flag.WRITE, b"write"), (Flag.READONLY, b"readonly"), (Flag.DENYOOM, b"denyoom"),
     (Flag.MODULE, b"module"), (Flag.ADMIN, b"admin"), (Flag.PUBSUB, b"pubsub"),
     (Flag.NOSCRIPT, b"noscript"), (Flag.BLOCKING, b"blocking"), (Flag.LOADING, b"loading"),
@@ -60,7 +64,6 @@ FLAG_NAMES: tuple[tuple[Flag, bytes], ...] = (
     (Flag.MOVABLE_KEYS, b"movablekeys"), (Flag.ALLOW_BUSY, b"allow_busy"),
 )
 
-_FLAG_BY_NAME = {f.name: f for f in Flag}
 
 
 class KeyFlag(enum.IntFlag):
@@ -168,7 +171,7 @@ class CommandSpec:
     name: bytes                      # lower-case lookup key; for subcommands the subcommand alone
     fullname: str                    # "get", "client|setname"
     arity: int
-    flags: Flag
+    flags: int
     handler: Handler | None
     key_specs: tuple[KeySpec, ...] = ()
     acl: tuple[str, ...] = ()        # explicit categories, without '@'
@@ -186,6 +189,7 @@ class CommandSpec:
     parent: CommandSpec | None = None
     subcommands: dict[bytes, CommandSpec] = field(default_factory=dict)
     # derived once
+    log_name: bytes = b""            # "get", "client|setname": CLIENT LIST's cmd= and commandstats names
     acl_categories: tuple[str, ...] = ()
     legacy_range: tuple[int, int, int] = (0, 0, 0)
     # runtime statistics (commandstats): calls, usec, rejected_calls, failed_calls
@@ -214,6 +218,7 @@ TABLE: dict[bytes, CommandSpec] = {}
 
 
 def _derive(spec: CommandSpec) -> None:
+    spec.log_name = spec.fullname.encode()
     cats = list(spec.acl)
     f = spec.flags
     if f & Flag.WRITE:
@@ -273,10 +278,10 @@ def _validate(spec: CommandSpec) -> None:
                 raise ValueError(f"{spec.fullname}: key spec index past arity")
 
 
-def _parse_flags(flags: str | Flag) -> Flag:
-    if isinstance(flags, Flag):
+def _parse_flags(flags: str | int) -> int:
+    if isinstance(flags, int):
         return flags
-    out = Flag(0)
+    out = 0
     for name in flags.split():
         try:
             out |= _FLAG_BY_NAME[name.upper()]
@@ -285,7 +290,7 @@ def _parse_flags(flags: str | Flag) -> Flag:
     return out
 
 
-def _make(name: str, arity: int, flags: str | Flag, keys: list[KeySpec] | tuple[KeySpec, ...],
+def _make(name: str, arity: int, flags: str | int, keys: list[KeySpec] | tuple[KeySpec, ...],
           kwargs: dict[str, Any], handler: Handler | None, parent: CommandSpec | None) -> CommandSpec:
     acl = kwargs.pop("acl", ())
     if isinstance(acl, str):
@@ -300,7 +305,7 @@ def _make(name: str, arity: int, flags: str | Flag, keys: list[KeySpec] | tuple[
     return spec
 
 
-def command(name: str, arity: int, flags: str | Flag = "", keys: list[KeySpec] | tuple[KeySpec, ...] = (),
+def command(name: str, arity: int, flags: str | int = "", keys: list[KeySpec] | tuple[KeySpec, ...] = (),
             **kwargs: Any) -> Callable[[Handler], Handler]:
     """Register a top-level command row for the decorated handler."""
 
@@ -314,7 +319,7 @@ def command(name: str, arity: int, flags: str | Flag = "", keys: list[KeySpec] |
     return register
 
 
-def container(name: str, arity: int = -2, flags: str | Flag = "", **kwargs: Any) -> CommandSpec:
+def container(name: str, arity: int = -2, flags: str | int = "", **kwargs: Any) -> CommandSpec:
     """Register a container command (CLIENT, CONFIG, OBJECT, ...) whose rows are its subcommands."""
     key = name.lower().encode()
     if key in TABLE:
@@ -324,7 +329,7 @@ def container(name: str, arity: int = -2, flags: str | Flag = "", **kwargs: Any)
     return spec
 
 
-def subcommand(parent: str, name: str, arity: int, flags: str | Flag = "",
+def subcommand(parent: str, name: str, arity: int, flags: str | int = "",
                keys: list[KeySpec] | tuple[KeySpec, ...] = (), **kwargs: Any) -> Callable[[Handler], Handler]:
     """Register a subcommand row (`client|setname`) under an existing container."""
 

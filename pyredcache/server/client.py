@@ -4,7 +4,6 @@ No socket code: the transport is held by server/connection.py, which sets `write
 """
 from __future__ import annotations
 
-import enum
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +14,9 @@ if TYPE_CHECKING:
     from .instance import Server
 
 
-class ClientFlag(enum.IntFlag):
+class ClientFlag:
+    """Client flags as plain ints (tested on every command; enum flags would allocate)."""
+
     MULTI = 1 << 0
     DIRTY_EXEC = 1 << 1
     MONITOR = 1 << 2
@@ -31,7 +32,7 @@ class ClientFlag(enum.IntFlag):
     NO_TOUCH = 1 << 12
 
 
-class ReplyMode(enum.IntEnum):
+class ReplyMode:
     ON = 0
     OFF = 1
     SKIP_NEXT = 2   # CLIENT REPLY SKIP was just run: the next command's reply is dropped
@@ -58,7 +59,7 @@ class Client:
         self.resp = 2
         self.authenticated = not server.requires_auth()
         self.user = "default"
-        self.flags = ClientFlag(0)
+        self.flags = 0
         self.addr = addr
         self.laddr = laddr
         self.fd = fd

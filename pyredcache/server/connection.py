@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..protocol.request import RequestParser
 from .client import Client, ClientFlag
-from .dispatch import run_request
+from .dispatch import process_command, run_request
 
 if TYPE_CHECKING:
     from .instance import Server
@@ -90,7 +90,10 @@ class ClientProtocol(asyncio.Protocol):
                 self.defer(requests[i:])
                 break
             i += 1
-            run_request(c, argv)
+            if c.reply_mode:
+                run_request(c, argv)
+            else:
+                process_command(c, argv)
             if c.flags & (ClientFlag.CLOSE_ASAP | ClientFlag.CLOSE_AFTER_REPLY):
                 break
             if c.blocked is not None:

@@ -31,6 +31,12 @@ _PUBSUB_ALLOWED = frozenset({
     b"punsubscribe", b"quit", b"reset",
 })
 
+_NO_AUTH = Flag.NO_AUTH
+_NO_MULTI = Flag.NO_MULTI
+_SKIP_SLOWLOG = Flag.SKIP_SLOWLOG
+_NOT_MONITORED = Flag.SKIP_MONITOR | Flag.ADMIN
+_MULTI = ClientFlag.MULTI
+
 _ERR_INTERNAL = b"ERR internal error while executing the command (see the server log)"
 
 
@@ -77,13 +83,12 @@ def process_command(c: Client, argv: list[bytes]) -> None:
     if (arity > 0 and n != arity) or n < -arity:
         reject(c, errors.wrong_arity(spec.fullname), spec)
         return
-    flags = spec.flags
-    if not c.authenticated and not flags & Flag.NO_AUTH:
+    if not c.authenticated and not spec.flags & _NO_AUTH:
         reject(c, errors.NOAUTH, spec)
         return
     if c.flags:
-        if c.flags & ClientFlag.MULTI:
-            if flags & Flag.NO_MULTI:
+        if c.flags & _MULTI:
+            if spec.flags & _NO_MULTI:
                 reject(c, errors.NOT_ALLOWED_IN_MULTI, spec)
                 return
             if c.in_pubsub_context() and spec.name not in _PUBSUB_ALLOWED:
@@ -125,10 +130,10 @@ def call(c: Client, spec: CommandSpec, argv: list[bytes]) -> None:
     spec.calls += 1
     spec.usec += duration_us
     server.stats.numcommands += 1
-    c.last_cmd = spec.name if spec.parent is None else spec.parent.name + b"|" + spec.name
-    if duration_us >= server.slowlog_threshold_us >= 0 and not spec.flags & Flag.SKIP_SLOWLOG:
+    c.last_cmd = spec.log_name
+    if duration_us >= server.slowlog_threshold_us >= 0 and not spec.flags & _SKIP_SLOWLOG:
         server.slowlog.add(c, argv, duration_us)
-    if server.monitors and not spec.flags & (Flag.SKIP_MONITOR | Flag.ADMIN):
+    if server.monitors and not spec.flags & _NOT_MONITORED:
         server.feed_monitors(c, argv)
 
 

@@ -1,0 +1,107 @@
+"""TYPE and OBJECT ENCODING names for stored values, and the copy protocol used by COPY.
+
+Strings are `bytes` (int / embstr / raw, decided as Redis's tryObjectEncoding would) or `bytearray` (raw:
+APPEND/SETRANGE results). Every other value type is a class implementing `RedisValue`: a class attribute
+`redis_type`, an `encoding` attribute or property, and `copy()`. New types plug in here by shape alone.
+"""
+from __future__ import annotations
+
+from typing import ClassVar, Final, Protocol, runtime_checkable
+
+STRING: Final = b"string"
+LIST: Final = b"list"
+SET: Final = b"set"
+ZSET: Final = b"zset"
+HASH: Final = b"hash"
+STREAM: Final = b"stream"
+NONE: Final = b"none"
+
+ENC_INT: Final = b"int"
+ENC_EMBSTR: Final = b"embstr"
+ENC_RAW: Final = b"raw"
+
+# OBJ_ENCODING_EMBSTR_SIZE_LIMIT: strings up to this many bytes live in one allocation with their header.
+EMBSTR_SIZE_LIMIT: Final = 44
+# OBJ_SHARED_INTEGERS: 0..9999 are shared objects (OBJECT REFCOUNT reports INT_MAX for them).
+SHARED_INTEGERS: Final = 10000
+SHARED_REFCOUNT: Final = 2147483647
+
+_LONG_MIN: Final = -(1 << 63)
+_LONG_MAX: Final = (1 << 63) - 1
+
+
+@runtime_checkable
+class RedisValue(Protocol):
+    """What a non-string value type provides (lists, hashes, sets, sorted sets, streams, ...)."""
+
+    redis_type: ClassVar[bytes]     # TYPE's answer: b"list", b"hash", ...
+
+    @property
+    def encoding(self) -> bytes:    # OBJECT ENCODING's answer: b"listpack", b"hashtable", ...
+        ...
+
+    def copy(self) -> RedisValue:   # an independent deep copy (COPY must not share mutable state)
+        ...
+
+
+def string_int_value(value: bytes) -> int | None:
+    """The integer a string would be stored as by Redis (string2l on at most 20 chars), else None."""
+    n = len(value)
+    if n == 0 or n > 20:
+        return None
+    first = value[0]
+    # string2ll: digits with an optional '-', no '+', no spaces, no leading zeros ("0" itself excepted).
+    if not (0x30 <= first <= 0x39 or first == 0x2D):
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        return None
+    if b"%d" % number != value or not _LONG_MIN <= number <= _LONG_MAX:
+        return None
+    return number
+
+
+def string_encoding(value: bytes | bytearray) -> bytes:
+    """int / embstr / raw for a string value."""
+    if type(value) is not bytes:
+        return ENC_RAW
+    if string_int_value(value) is not None:
+        return ENC_INT
+    return ENC_EMBSTR if len(value) <= EMBSTR_SIZE_LIMIT else ENC_RAW
+
+
+def type_name(value: object) -> bytes:
+    """TYPE's answer for a stored value (b"none" for None)."""
+    cls = type(value)
+    if cls is bytes or cls is bytearray:
+        return STRING
+    if value is None:
+        return NONE
+    return value.redis_type  # type: ignore[attr-defined,no-any-return]
+
+
+def encoding_name(value: object) -> bytes:
+    """OBJECT ENCODING's answer for a stored value."""
+    cls = type(value)
+    if cls is bytes or cls is bytearray:
+        return string_encoding(value)  # type: ignore[arg-type]
+    return value.encoding  # type: ignore[attr-defined,no-any-return]
+
+
+def is_shared_integer(value: object) -> bool:
+    """Whether Redis would store this value as one of its shared integer objects (0..9999)."""
+    if type(value) is not bytes:
+        return False
+    number = string_int_value(value)  # type: ignore[arg-type]
+    return number is not None and 0 <= number < SHARED_INTEGERS
+
+
+def copy_value(value: object) -> object:
+    """A copy that shares no mutable state with `value` (bytes are immutable and returned as is)."""
+    cls = type(value)
+    if cls is bytes:
+        return value
+    if cls is bytearray:
+        return bytearray(value)  # type: ignore[call-overload]
+    return value.copy()  # type: ignore[attr-defined]
