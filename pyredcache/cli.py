@@ -1,7 +1,6 @@
 """Command-line entry points: `pyredcache-server [conf] [--directive value ...]` and `pyredcache ...`."""
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 
@@ -36,7 +35,10 @@ def server_main(argv: list[str] | None = None) -> int:
     try:
         config = Config.from_args(args)
     except ConfigFileError as exc:
-        print(str(exc), file=sys.stderr)
+        if exc.logged:
+            Logger().warning(str(exc))
+        else:
+            sys.stderr.write(exc.stderr_text)
         return 1
     log = Logger()
     log.level = config["loglevel"]
@@ -44,13 +46,10 @@ def server_main(argv: list[str] | None = None) -> int:
     log.startup_banner(os.getpid(), config["port"], config_loaded=bool(getattr(config, "args_given", True)))
     for name in config.not_implemented_in_use():
         log.warning(f"Config directive '{name}' is accepted but not implemented yet by pyredcache; ignored.")
+    import uvloop
+
     try:
-        import uvloop
-    except ImportError:  # pragma: no cover - uvloop is a hard dependency; keep running on plain asyncio
-        uvloop = None
-    runner = uvloop.run if uvloop is not None else asyncio.run
-    try:
-        return int(runner(_serve(config, log)))
+        return int(uvloop.run(_serve(config, log)))
     except KeyboardInterrupt:
         return 0
 

@@ -61,6 +61,24 @@ NOT_ALLOWED_IN_MULTI: Final = "ERR Command not allowed inside a transaction"
 NOT_IN_CLUSTER_MODE: Final = "ERR This instance has cluster support disabled"
 SELECT_IN_CLUSTER: Final = "ERR SELECT is not allowed in cluster mode"
 UNKNOWN_CLIENT: Final = "ERR No such client"
+# Generic keyspace commands (db.c, expire.c, object.c)
+INVALID_CURSOR: Final = "ERR invalid cursor"
+INVALID_FIRST_DB_INDEX: Final = "ERR invalid first DB index"
+INVALID_SECOND_DB_INDEX: Final = "ERR invalid second DB index"
+INT_OUT_OF_RANGE: Final = "ERR value is out of range, value must between -2147483648 and 2147483647"
+EXPIRE_NX_AND_OTHERS: Final = "ERR NX and XX, GT or LT options at the same time are not compatible"
+EXPIRE_GT_AND_LT: Final = "ERR GT and LT options at the same time are not compatible"
+MOVE_IN_CLUSTER: Final = "ERR MOVE is not allowed in cluster mode"
+SWAPDB_IN_CLUSTER: Final = "ERR SWAPDB is not allowed in cluster mode"
+COPY_DB_IN_CLUSTER: Final = "ERR Copying to another database is not allowed in cluster mode"
+LFU_NOT_SELECTED: Final = (
+    "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when "
+    "switching between policies at runtime LRU and LFU data will take some time to adjust."
+)
+LFU_SELECTED: Final = (
+    "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching "
+    "between policies at runtime LRU and LFU data will take some time to adjust."
+)
 
 
 def wrong_arity(fullname: str) -> str:
@@ -69,6 +87,12 @@ def wrong_arity(fullname: str) -> str:
 
 def invalid_expire(command: str) -> str:
     return f"ERR invalid expire time in '{command}' command"
+
+
+def unsupported_option(option: bytes) -> bytes:
+    # expire.c parseExtendedExpireArgumentsOrReply prints the option with %s: cut at a NUL, no newlines.
+    text = option.split(b"\x00", 1)[0].replace(b"\r", b" ").replace(b"\n", b" ")
+    return b"ERR Unsupported option " + text
 
 
 def unknown_subcommand(sub: bytes, container: str) -> str:

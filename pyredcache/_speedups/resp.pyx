@@ -58,6 +58,15 @@ cdef inline bint parse_ll(const char* p, Py_ssize_t n, int64_t* out) noexcept:
     return True
 
 
+cdef inline const char* find_line_end(const char* p, Py_ssize_t n, char ch) noexcept:
+    """Redis finds header/inline line ends with strchr on the NUL-terminated query buffer: a NUL byte
+    before `ch` hides it (the request then waits for more data, up to the 64 KiB line limit)."""
+    cdef const char* hit = <const char*>memchr(p, ch, n)
+    if hit != NULL and memchr(p, 0, hit - p) != NULL:
+        return NULL
+    return hit
+
+
 class RequestProtocolError(Exception):
     """Raised by RequestParser.parse with Redis's message (without '-' and CRLF)."""
 
@@ -156,17 +165,16 @@ cdef class RequestParser:
         return pos
 
     cdef Py_ssize_t _multibulk_header(self, const char* p, Py_ssize_t pos, Py_ssize_t n) except -1:
-        cdef const char* nl = <const char*>memchr(p + pos, b'\r', n - pos)
+        cdef const char* nl = find_line_end(p + pos, n - pos, b'\r')
         cdef int64_t ll
         cdef Py_ssize_t linelen
         if nl == NULL:
             if n - pos > INLINE_MAX:
                 self.error = b"ERR Protocol error: too big mbulk count string"
             return pos
+        # A long count line that does end is just an invalid length (Redis checks the size only while
+        # waiting for the line end).
         linelen = nl - (p + pos)
-        if linelen > INLINE_MAX:
-            self.error = b"ERR Protocol error: too big mbulk count string"
-            return pos
         if nl + 1 >= p + n:
             return pos   # wait for the '\n'
         if not parse_ll(p + pos + 1, linelen - 1, &ll) or ll > INT_MAX:
@@ -192,24 +200,25 @@ cdef class RequestParser:
             if self.bulklen < 0:
                 if pos >= n:
                     return pos
-                nl = <const char*>memchr(p + pos, b'\r', n - pos)
+                nl = find_line_end(p + pos, n - pos, b'\r')
                 if nl == NULL:
                     if n - pos > INLINE_MAX:
                         self.error = b"ERR Protocol error: too big bulk count string"
                     return pos
                 linelen = nl - (p + pos)
-                if linelen > INLINE_MAX:
-                    self.error = b"ERR Protocol error: too big bulk count string"
-                    return pos
                 if nl + 1 >= p + n:
                     return pos
                 if p[pos] != b'$':
-                    snprintf(msg, 64, "ERR Protocol error: expected '$', got '%c'", p[pos])
-                    self.error = <bytes>msg
+                    # Error replies are one line: Redis turns CR/LF in the message into spaces.
+                    snprintf(msg, 64, "ERR Protocol error: expected '$', got '%c'",
+                             b' ' if p[pos] == b'\r' or p[pos] == b'\n' else p[pos])
+                    self.error = PyBytes_FromStringAndSize(msg, 42)
                     return pos
-                if (not parse_ll(p + pos + 1, linelen - 1, &ll) or ll < 0
-                        or (not self.authenticated and ll > UNAUTH_MAX_BULK) or ll > self.max_bulk_len):
+                if not parse_ll(p + pos + 1, linelen - 1, &ll) or ll < 0 or ll > self.max_bulk_len:
                     self.error = b"ERR Protocol error: invalid bulk length"
+                    return pos
+                if not self.authenticated and ll > UNAUTH_MAX_BULK:
+                    self.error = b"ERR Protocol error: unauthenticated bulk length"
                     return pos
                 pos += linelen + 2
                 self.bulklen = <Py_ssize_t>ll
@@ -223,7 +232,7 @@ cdef class RequestParser:
         return pos
 
     cdef Py_ssize_t _inline(self, const char* p, Py_ssize_t pos, Py_ssize_t n, list out) except -1:
-        cdef const char* nl = <const char*>memchr(p + pos, b'\n', n - pos)
+        cdef const char* nl = find_line_end(p + pos, n - pos, b'\n')
         cdef Py_ssize_t end
         cdef object argv
         if nl == NULL:

@@ -101,12 +101,10 @@ class KeySpec:
     def find(self, argv: list[bytes]) -> list[int]:
         """Positions of this spec's keys in argv (may be empty)."""
         argc = len(argv)
-        if self.keyword is None:
-            begin = self.index
-        else:
-            begin = self._keyword_start(argv)
-            if begin is None:
-                return []
+        found = self.index if self.keyword is None else self._keyword_start(argv)
+        if found is None:
+            return []
+        begin = found
         if begin >= argc or begin <= 0:
             return []
         if self.keynum_idx is not None:

@@ -28,7 +28,8 @@ class ClientProtocol(asyncio.Protocol):
         self.deferred: list[list[bytes]] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+        t: asyncio.Transport = transport  # type: ignore[assignment]
+        self.transport = t
         server = self.server
         peer = transport.get_extra_info("peername")
         sock = transport.get_extra_info("sockname")
@@ -47,7 +48,7 @@ class ClientProtocol(asyncio.Protocol):
         reason = server.refuse_reason(c, peer)
         if reason is not None:
             # maxclients / protected-mode: Redis writes the error and closes at once.
-            transport.write(b"-" + reason + b"\r\n")
+            t.write(b"-" + reason + b"\r\n")
             self.close()
             return
         try:

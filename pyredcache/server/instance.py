@@ -132,7 +132,7 @@ class Server:
     def port(self) -> int:
         """The TCP port actually bound (useful when started with an ephemeral port)."""
         for srv in self.listeners:
-            for sock in srv.sockets:
+            for sock in getattr(srv, "sockets", ()):
                 return int(sock.getsockname()[1])
         return int(self.config["port"])
 
