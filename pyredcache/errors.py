@@ -79,7 +79,25 @@ LFU_SELECTED: Final = (
     "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching "
     "between policies at runtime LRU and LFU data will take some time to adjust."
 )
+# String commands (t_string.c)
+DECREMENT_OVERFLOW: Final = "ERR decrement would overflow"
+LCS_NOT_STRINGS: Final = "ERR The specified keys must contain string values"
+LCS_IDX_AND_LEN: Final = "ERR If you want both the length and indexes, please just use IDX."
+LCS_TOO_MUCH_MEMORY: Final = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
 
+
+# Server commands (server.c, config.c, debug.c, slowlog.c, object.c)
+NO_CONFIG_FILE: Final = "ERR The server is running without a config file"
+NO_SHUTDOWN_IN_PROGRESS: Final = "ERR No shutdown in progress."
+SHUTDOWN_ERRORS: Final = "ERR Errors trying to SHUTDOWN. Check logs."
+SLOWLOG_COUNT: Final = "ERR count should be greater than or equal to -1"
+MONITOR_DENY_BLOCKING: Final = "ERR MONITOR isn't allowed for DENY BLOCKING client"
+MUST_BE_POSITIVE: Final = "ERR value is out of range, must be positive"
+RESP2_NOT_SUPPORTED: Final = "ERR RESP2 is not supported by this command"
+DEBUG_PROTOCOL_TYPES: Final = (
+    "ERR Wrong protocol type name. Please use one of the following: "
+    "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false"
+)
 
 def wrong_arity(fullname: str) -> str:
     return f"ERR wrong number of arguments for '{fullname}' command"
@@ -125,3 +143,45 @@ def encode(message: str | bytes) -> bytes:
     if isinstance(message, str):
         message = message.encode()
     return b"-" + message + b"\r\n"
+
+
+def command_not_allowed(command: str, option: str) -> str:
+    """A protected command (DEBUG, MODULE) refused by its enable-*-command setting."""
+    return (f"ERR {command} command not allowed. If the {option} option is set to \"local\", you can run it "
+            "from a local connection, otherwise you need to set this option in the configuration file, and then "
+            "restart the server.")
+
+
+def subcommand_syntax(sub: bytes, command: bytes) -> str:
+    """addReplySubcommandSyntaxError: a known container with an unknown form of subcommand."""
+    return _no_newlines(f"ERR unknown subcommand or wrong number of arguments for '{_trunc(sub, 128)}'. "
+                        f"Try {command.decode('utf-8', 'replace').upper()} HELP.")
+
+
+# Connection commands (networking.c clientCommand, server.c helloCommand, acl.c authCommand)
+PROTOVER_NOT_INTEGER: Final = "ERR Protocol version is not an integer or out of range"
+NOPROTO: Final = "NOPROTO unsupported protocol version"
+HELLO_NOAUTH: Final = (
+    "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> "
+    "option can be used to authenticate the client and select the RESP protocol version at the same time"
+)
+CLIENT_NAME_INVALID: Final = "ERR Client names cannot contain spaces, newlines or special characters."
+CLIENT_ID_NOT_POSITIVE: Final = "ERR client-id should be greater than 0"
+INVALID_CLIENT_ID: Final = "ERR Invalid client ID"
+PAUSE_MODE: Final = "ERR CLIENT PAUSE mode must be WRITE or ALL"
+TIMEOUT_NOT_INTEGER: Final = "ERR timeout is not an integer or out of range"
+RESET_NOT_NORMAL: Final = "ERR can only reset normal client connections"
+UNAUTH_BULK_LENGTH: Final = "ERR Protocol error: unauthenticated bulk length"
+UNAUTH_MULTIBULK_LENGTH: Final = "ERR Protocol error: unauthenticated multibulk length"
+
+
+def hello_syntax(option: bytes) -> str:
+    return _no_newlines(f"ERR Syntax error in HELLO option '{_trunc(option, len(option))}'")
+
+
+def unknown_client_type(name: bytes) -> str:
+    return _no_newlines(f"ERR Unknown client type '{_trunc(name, len(name))}'")
+
+
+def no_such_user(name: bytes) -> str:
+    return _no_newlines(f"ERR No such user '{_trunc(name, len(name))}'")

@@ -154,12 +154,18 @@ cdef class RequestParser:
                     pos = self._inline(p, pos, n, out)
                     if pos == start:
                         break
+                    if not self.authenticated and len(out):
+                        break
                     continue
             start = pos
             pos = self._bulks(p, pos, n)
             if self.remaining == 0 and self.cur is not None:
                 PyList_Append(out, self.cur)
                 self.cur = None
+                if not self.authenticated:
+                    # Redis applies the unauthenticated header limits per request, after the previous
+                    # request (maybe an AUTH) ran: hand out one request, the caller feeds b"" for more.
+                    break
             elif pos == start:
                 break
         return pos
@@ -196,6 +202,7 @@ cdef class RequestParser:
         cdef Py_ssize_t linelen
         cdef int64_t ll
         cdef char msg[64]
+        cdef char got
         while self.remaining > 0:
             if self.bulklen < 0:
                 if pos >= n:
@@ -210,9 +217,11 @@ cdef class RequestParser:
                     return pos
                 if p[pos] != b'$':
                     # Error replies are one line: Redis turns CR/LF in the message into spaces.
-                    snprintf(msg, 64, "ERR Protocol error: expected '$', got '%c'",
-                             b' ' if p[pos] == b'\r' or p[pos] == b'\n' else p[pos])
-                    self.error = PyBytes_FromStringAndSize(msg, 42)
+                    got = p[pos]
+                    if got == b'\r' or got == b'\n':
+                        got = b' '
+                    snprintf(msg, 64, "ERR Protocol error: expected '$', got '%c'", got)
+                    self.error = PyBytes_FromStringAndSize(msg, 41)
                     return pos
                 if not parse_ll(p + pos + 1, linelen - 1, &ll) or ll < 0 or ll > self.max_bulk_len:
                     self.error = b"ERR Protocol error: invalid bulk length"

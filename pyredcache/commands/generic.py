@@ -104,13 +104,21 @@ def unlink_command(c: Client, argv: list[bytes]) -> None:
          history=(("3.0.3", "Accepts multiple `key` arguments."),))
 def exists_command(c: Client, argv: list[bytes]) -> None:
     """EXISTS key [key ...]"""
+    # lookupKeyReadWithFlags(NOTOUCH): no LRU update, but keyspace hits/misses are counted.
+    ctx = c.server.ctx
+    if len(argv) == 2:
+        if c.db.exists(argv[1]):
+            ctx.hits += 1
+            c.out.raw(_ONE)
+        else:
+            ctx.misses += 1
+            c.out.raw(_ZERO)
+        return
     exists = c.db.exists
     found = 0
     for i in range(1, len(argv)):
         if exists(argv[i]):
             found += 1
-    # lookupKeyReadWithFlags(NOTOUCH): no LRU update, but keyspace hits/misses are counted.
-    ctx = c.server.ctx
     ctx.hits += found
     ctx.misses += len(argv) - 1 - found
     c.out.integer(found)
@@ -151,11 +159,6 @@ def touch_command(c: Client, argv: list[bytes]) -> None:
 # ------------------------------------------------------------------------------------------------ KEYS SCAN
 
 
-def _is_match_all(pattern: bytes) -> bool:
-    # Redis tests pattern[0]=='*' && pattern[1]=='\0' on the C string, so "*\0..." also matches everything.
-    return pattern[:1] == b"*" and (len(pattern) == 1 or pattern[1] == 0)
-
-
 @command("keys", 2, "READONLY", acl="@keyspace @dangerous", group="generic", since="1.0.0",
          complexity="O(N) with N being the number of keys in the database, under the assumption that the key "
                     "names in the database and the given pattern have limited length.",
@@ -165,7 +168,7 @@ def keys_command(c: Client, argv: list[bytes]) -> None:
     """KEYS pattern"""
     keys = c.db.keys()     # logically expired keys are skipped (not deleted), as keysCommand
     pattern = argv[1]
-    if not _is_match_all(pattern):
+    if pattern != b"*":     # the common "match everything" case skips matching (keysCommand)
         keys = filter_matching(pattern, keys)
     c.out.bulk_array(keys)
 
@@ -193,8 +196,9 @@ def parse_scan_cursor(raw: bytes) -> int:
     return (-value) & _ULONG_MAX if negative else value
 
 
-def scan_options(argv: list[bytes], start: int) -> tuple[int, bytes | None, bytes | None]:
-    """scanGenericCommand's option loop: (count, pattern or None, lower-cased type name or None)."""
+def scan_options(argv: list[bytes], start: int, allow_type: bool = True) -> tuple[int, bytes | None, bytes | None]:
+    """scanGenericCommand's option loop: (count, pattern or None, lower-cased type name or None).
+    HSCAN/SSCAN/ZSCAN share it with allow_type=False (TYPE is a syntax error there)."""
     count = 10
     pattern: bytes | None = None
     type_filter: bytes | None = None
@@ -209,25 +213,21 @@ def scan_options(argv: list[bytes], start: int) -> tuple[int, bytes | None, byte
             if count < 1:
                 raise ReplyError(errors.SYNTAX)
         elif opt == b"match":
-            pattern = None if _is_exact_star(argv[i + 1]) else argv[i + 1]
-        elif opt == b"type":
-            type_filter = argv[i + 1].lower()
+            pattern = None if argv[i + 1] == b"*" else argv[i + 1]
+        elif opt == b"type" and allow_type:
+            # Compared with strcasecmp on the C string: a NUL ends the name.
+            type_filter = argv[i + 1].split(b"\x00", 1)[0].lower()
         else:
             raise ReplyError(errors.SYNTAX)
         i += 2
     return count, pattern, type_filter
 
 
-def _is_exact_star(pattern: bytes) -> bool:
-    # SCAN's shortcut compares the sds length, so only exactly "*" skips matching (unlike KEYS).
-    return pattern == b"*"
-
-
 @command("scan", -2, "READONLY", acl="@keyspace", group="generic", since="2.8.0",
          complexity="O(1) for every call. O(N) for a complete iteration, including enough command calls for the "
                     "cursor to return back to 0. N is the number of elements inside the collection.",
          summary="Incrementally iterate the keys space",
-         args="cursor:integer [pattern:MATCH=pattern] [count:COUNT=integer] [type:TYPE=string]",
+         args="cursor:integer [pattern:MATCH=pattern] [count:COUNT=integer] [type:TYPE=string<6.0.0>]",
          history=(("6.0.0", "Added the `TYPE` subcommand."),),
          tips=("nondeterministic_output", "request_policy:special"))
 def scan_command(c: Client, argv: list[bytes]) -> None:
@@ -606,7 +606,7 @@ _EXPIRE_KEYS: Final = [key_range(1, "RW UPDATE")]
 
 @command("expire", -3, "WRITE FAST", keys=_EXPIRE_KEYS, acl="@keyspace", group="generic", since="1.0.0",
          complexity="O(1)", summary="Set a key's time to live in seconds",
-         args="key:key seconds:integer [condition:{NX|XX|GT|LT}]", history=_EXPIRE_HISTORY)
+         args="key:key seconds:integer [condition:{NX|XX|GT|LT}<7.0.0>]", history=_EXPIRE_HISTORY)
 def expire_command(c: Client, argv: list[bytes]) -> None:
     """EXPIRE key seconds [NX|XX|GT|LT]"""
     expire_generic(c, argv, True, True, "expire")
@@ -614,7 +614,7 @@ def expire_command(c: Client, argv: list[bytes]) -> None:
 
 @command("pexpire", -3, "WRITE FAST", keys=_EXPIRE_KEYS, acl="@keyspace", group="generic", since="2.6.0",
          complexity="O(1)", summary="Set a key's time to live in milliseconds",
-         args="key:key milliseconds:integer [condition:{NX|XX|GT|LT}]", history=_EXPIRE_HISTORY)
+         args="key:key milliseconds:integer [condition:{NX|XX|GT|LT}<7.0.0>]", history=_EXPIRE_HISTORY)
 def pexpire_command(c: Client, argv: list[bytes]) -> None:
     """PEXPIRE key milliseconds [NX|XX|GT|LT]"""
     expire_generic(c, argv, True, False, "pexpire")
@@ -622,7 +622,7 @@ def pexpire_command(c: Client, argv: list[bytes]) -> None:
 
 @command("expireat", -3, "WRITE FAST", keys=_EXPIRE_KEYS, acl="@keyspace", group="generic", since="1.2.0",
          complexity="O(1)", summary="Set the expiration for a key as a UNIX timestamp",
-         args="key:key unix-time-seconds:unix-time [condition:{NX|XX|GT|LT}]", history=_EXPIRE_HISTORY)
+         args="key:key unix-time-seconds:unix-time [condition:{NX|XX|GT|LT}<7.0.0>]", history=_EXPIRE_HISTORY)
 def expireat_command(c: Client, argv: list[bytes]) -> None:
     """EXPIREAT key unix-time-seconds [NX|XX|GT|LT]"""
     expire_generic(c, argv, False, True, "expireat")
@@ -630,7 +630,7 @@ def expireat_command(c: Client, argv: list[bytes]) -> None:
 
 @command("pexpireat", -3, "WRITE FAST", keys=_EXPIRE_KEYS, acl="@keyspace", group="generic", since="2.6.0",
          complexity="O(1)", summary="Set the expiration for a key as a UNIX timestamp specified in milliseconds",
-         args="key:key unix-time-milliseconds:unix-time [condition:{NX|XX|GT|LT}]", history=_EXPIRE_HISTORY)
+         args="key:key unix-time-milliseconds:unix-time [condition:{NX|XX|GT|LT}<7.0.0>]", history=_EXPIRE_HISTORY)
 def pexpireat_command(c: Client, argv: list[bytes]) -> None:
     """PEXPIREAT key unix-time-milliseconds [NX|XX|GT|LT]"""
     expire_generic(c, argv, False, False, "pexpireat")
@@ -639,14 +639,17 @@ def pexpireat_command(c: Client, argv: list[bytes]) -> None:
 def ttl_generic(c: Client, key: bytes, ms: bool, absolute: bool) -> None:
     """ttlGenericCommand: -2 for a missing key, -1 without TTL, else the remaining (or absolute) time."""
     db = c.db
-    if _peek_counted(c, key) is None:
+    ctx = c.server.ctx
+    if not db.exists(key):     # lookupKeyReadWithFlags(NOTOUCH): lazy expiry and hit/miss stats
+        ctx.misses += 1
         c.out.raw(_MINUS_TWO)
         return
+    ctx.hits += 1
     expire_ms = db.get_expire(key)
     if expire_ms == -1:
         c.out.raw(_MINUS_ONE)
         return
-    ttl = expire_ms if absolute else expire_ms - c.server.ctx.now_ms
+    ttl = expire_ms if absolute else expire_ms - ctx.now_ms
     if ttl < 0:
         ttl = 0
     c.out.integer(ttl if ms else (ttl + 500) // 1000)

@@ -1,44 +1,285 @@
-"""Server commands (group "server"): INFO CONFIG COMMAND FLUSH* DBSIZE TIME SHUTDOWN SLOWLOG MONITOR DEBUG."""
+"""Server commands (group "server"): INFO CONFIG FLUSHDB FLUSHALL DBSIZE TIME SHUTDOWN SLOWLOG MONITOR DEBUG MEMORY.
+
+COMMAND itself lives in command_docs.py. INFO's sections are built by server/info.py.
+"""
 from __future__ import annotations
 
+import hashlib
+import ipaddress
+import re
+import struct
+import sys
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Final
 
-from .table import command
+from .. import errors
+from ..config import ConfigReplyError
+from ..config import lookup as lookup_directive
+from ..datatypes.encoding import encoding_name, is_shared_integer, string_int_value, type_name
+from ..errors import ReplyError
+from ..server.client import ClientFlag
+from ..server.info import MemoryReport, build_info
+from .args import parse_int
+from .table import all_specs, command, container, key_range, subcommand
 
 if TYPE_CHECKING:
+    from .._speedups.keyspace import Db
     from ..server.client import Client
     from ..server.instance import Server
+
+_OK: Final = b"+OK\r\n"
+_LRU_CLOCK_MAX: Final = (1 << 24) - 1
+_SHARED_REFCOUNT: Final = 2147483647
+
+
+def _help(c: Client, name: str, lines: tuple[str, ...]) -> None:
+    """addReplyHelp: the usage line, the subcommand lines, then HELP itself, as status replies."""
+    out = c.out
+    out.array_header(len(lines) + 3)
+    out.simple(f"{name} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:".encode())
+    for line in lines:
+        out.simple(line.encode())
+    out.simple(b"HELP")
+    out.simple(b"    Prints this help.")
+
+
+def is_local_client(c: Client) -> bool:
+    """islocalClient: a unix-socket client or one connected from a loopback address."""
+    addr = c.addr
+    if addr.startswith("/") or addr.startswith("unix:"):
+        return True
+    host = addr.rsplit(":", 1)[0].strip("[]")
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
+
+
+# ---------------------------------------------------------------------------------------------- MONITOR
 
 
 def monitor_line(server: Server, c: Client, argv: list[bytes]) -> bytes:
     """The line MONITOR clients receive: +<unix time.µs> [<db> <addr>] "arg" ..."""
-    now = time.time()
+    us = time.time_ns() // 1000
+    addr = c.addr
+    if addr.startswith("/"):
+        addr = "unix:" + str(server.config["unixsocket"])
     parts = " ".join('"' + _repr_arg(a) + '"' for a in argv)
-    return f"+{now:.6f} [{c.db.id} {c.addr}] {parts}\r\n".encode()
+    return f"+{us // 1_000_000}.{us % 1_000_000:06d} [{c.db.id} {addr}] {parts}\r\n".encode()
+
+
+_REPR_ESCAPES: Final = {0x5C: "\\\\", 0x22: '\\"', 0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t", 0x07: "\\a", 0x08: "\\b"}
 
 
 def _repr_arg(arg: bytes) -> str:
+    """sdscatrepr without the surrounding quotes: C escapes, printable ASCII, \\xNN for the rest."""
     out = []
     for b in arg:
-        ch = chr(b)
-        if ch in '\\"':
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\a":
-            out.append("\\a")
-        elif ch == "\b":
-            out.append("\\b")
+        esc = _REPR_ESCAPES.get(b)
+        if esc is not None:
+            out.append(esc)
         elif 32 <= b < 127:
-            out.append(ch)
+            out.append(chr(b))
         else:
-            out.append("\\x%02x" % b)
+            out.append(f"\\x{b:02x}")
     return "".join(out)
+
+
+@command("monitor", 1, "ADMIN NOSCRIPT LOADING STALE", group="server", since="1.0.0",
+         summary="Listen for all requests received by the server in real time")
+def monitor_command(c: Client, argv: list[bytes]) -> None:
+    """MONITOR"""
+    if c.flags & ClientFlag.MULTI:
+        # EXEC runs its queue with CLIENT_DENY_BLOCKING, and a monitor never gets one reply per command.
+        raise ReplyError(errors.MONITOR_DENY_BLOCKING)
+    if c.flags & (ClientFlag.MONITOR | ClientFlag.REPLICA):
+        return      # Redis ignores a repeated MONITOR without replying
+    c.flags |= ClientFlag.MONITOR
+    c.server.monitors.append(c)
+    c.out.raw(_OK)
+
+
+# ---------------------------------------------------------------------------------------------- INFO
+
+
+@command("info", -1, "LOADING STALE", acl="@dangerous", group="server", since="1.0.0", complexity="O(1)",
+         summary="Get information and statistics about the server", args="[section:string...]",
+         history=(("7.0.0", "Added support for taking multiple section arguments."),),
+         tips=("nondeterministic_output", "request_policy:all_shards", "response_policy:special"))
+def info_command(c: Client, argv: list[bytes]) -> None:
+    """INFO [section [section ...]]"""
+    c.out.verbatim(build_info(c.server, argv[1:]).encode())
+
+
+# ---------------------------------------------------------------------------------------------- CONFIG
+
+container("config", -2, group="server", since="2.0.0", complexity="Depends on subcommand.",
+          summary="A container for server configuration commands")
+
+_CONFIG_HELP: Final = (
+    "GET <pattern>",
+    "    Return parameters matching the glob-like <pattern> and their values.",
+    "SET <directive> <value>",
+    "    Set the configuration <directive> to <value>.",
+    "RESETSTAT",
+    "    Reset statistics reported by the INFO command.",
+    "REWRITE",
+    "    Rewrite the configuration file.",
+)
+
+_CONFIG_ADMIN: Final = "ADMIN NOSCRIPT LOADING STALE"
+
+
+def _text(raw: bytes) -> str:
+    # Config values are text; surrogateescape keeps arbitrary bytes (passwords) round-trippable.
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _bytes(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
+
+
+@subcommand("config", "help", 2, "LOADING STALE", since="5.0.0", complexity="O(1)",
+            summary="Show helpful text about the different subcommands")
+def config_help_command(c: Client, argv: list[bytes]) -> None:
+    """CONFIG HELP"""
+    _help(c, "CONFIG", _CONFIG_HELP)
+
+
+@subcommand("config", "get", -3, _CONFIG_ADMIN, since="2.0.0",
+            complexity="O(N) when N is the number of configuration parameters provided",
+            summary="Get the values of configuration parameters", args="parameter:{parameter:string}...",
+            history=(("7.0.0", "Added the ability to pass multiple pattern parameters in one call"),))
+def config_get_command(c: Client, argv: list[bytes]) -> None:
+    """CONFIG GET parameter [parameter ...]"""
+    pairs = c.server.config.get([_text(a) for a in argv[2:]])
+    out = c.out
+    out.map_header(len(pairs))
+    for name, value in pairs:
+        out.bulk(_bytes(name))
+        out.bulk(_bytes(value))
+
+
+@subcommand("config", "set", -4, _CONFIG_ADMIN, since="2.0.0",
+            complexity="O(N) when N is the number of configuration parameters provided",
+            summary="Set configuration parameters to the given values",
+            args="parameter_value:{parameter:string value:string}...",
+            history=(("7.0.0", "Added the ability to set multiple parameters in one call."),),
+            tips=("request_policy:all_nodes", "response_policy:all_succeeded"))
+def config_set_command(c: Client, argv: list[bytes]) -> None:
+    """CONFIG SET parameter value [parameter value ...]"""
+    if len(argv) % 2:
+        raise ReplyError(errors.SYNTAX)
+    pairs = [(_text(argv[i]), _text(argv[i + 1])) for i in range(2, len(argv), 2)]
+    try:
+        c.server.config.set_many(pairs, client_is_local=is_local_client(c))
+    except ConfigReplyError as exc:
+        raise ReplyError(str(exc)) from None
+    finally:
+        # redactClientCommandArgument: sensitive values never reach the slow log or MONITOR.
+        for i in range(2, len(argv), 2):
+            d = lookup_directive(pairs[(i - 2) // 2][0])
+            if d is not None and d.sensitive:
+                argv[i + 1] = b"(redacted)"
+    c.out.raw(_OK)
+
+
+@subcommand("config", "resetstat", 2, _CONFIG_ADMIN, since="2.0.0", complexity="O(1)",
+            summary="Reset the stats returned by INFO")
+def config_resetstat_command(c: Client, argv: list[bytes]) -> None:
+    """CONFIG RESETSTAT"""
+    reset_stats(c.server)
+    c.out.raw(_OK)
+
+
+def reset_stats(server: Server) -> None:
+    """resetServerStats + resetCommandTableStats + resetErrorTableStats (the slow log is kept)."""
+    stats = server.stats
+    stats.reset()
+    # Live clients' byte counters keep growing; start the totals from zero by offsetting them.
+    for cl in server.clients.values():
+        stats.net_input_bytes -= cl.tot_net_in
+        stats.net_output_bytes -= cl.tot_net_out
+    ctx = server.ctx
+    ctx.hits = 0
+    ctx.misses = 0
+    ctx.expired_keys = 0
+    ctx.expired_stale_perc = 0.0
+    ctx.expired_time_cap_reached_count = 0
+    for spec in all_specs():
+        spec.calls = spec.usec = spec.rejected_calls = spec.failed_calls = 0
+
+
+@subcommand("config", "rewrite", 2, _CONFIG_ADMIN, since="2.8.0", complexity="O(1)",
+            summary="Rewrite the configuration file with the in memory configuration")
+def config_rewrite_command(c: Client, argv: list[bytes]) -> None:
+    """CONFIG REWRITE"""
+    server = c.server
+    if server.config.config_file is None:
+        raise ReplyError(errors.NO_CONFIG_FILE)
+    try:
+        server.config.rewrite()
+    except ConfigReplyError as exc:
+        message = str(exc)
+        server.log.warning("CONFIG REWRITE failed: " + message.split(": ", 1)[-1])
+        raise ReplyError(message) from None
+    server.log.notice("CONFIG REWRITE executed with success.")
+    c.out.raw(_OK)
+
+
+# ---------------------------------------------------------------------------------------------- FLUSH*, TIME
+
+
+def _flush_flags(argv: list[bytes]) -> None:
+    """getFlushCommandFlags: nothing, SYNC or ASYNC (freeing is immediate either way here)."""
+    if len(argv) > 2:
+        raise ReplyError(errors.SYNTAX)
+    if len(argv) == 2 and argv[1].lower() not in (b"sync", b"async"):
+        raise ReplyError(errors.SYNTAX)
+
+
+def empty_db(server: Server, db: Db) -> int:
+    """Remove every key of one db, letting WATCH see it first; returns how many keys were removed."""
+    if server.flush_hook is not None and len(db):
+        server.flush_hook(db)
+    return db.clear()
+
+
+_FLUSH_ARGS: Final = "[async:{ASYNC<4.0.0>|SYNC<6.2.0>}]"
+_FLUSH_HISTORY: Final = (("4.0.0", "Added the `ASYNC` flushing mode modifier."),
+                         ("6.2.0", "Added the `SYNC` flushing mode modifier."))
+_ALL_SHARDS_OK: Final = ("request_policy:all_shards", "response_policy:all_succeeded")
+
+
+@command("flushdb", -1, "WRITE", acl="@keyspace @dangerous", group="server", since="1.0.0",
+         complexity="O(N) where N is the number of keys in the selected database",
+         summary="Remove all keys from the current database", args=_FLUSH_ARGS, history=_FLUSH_HISTORY,
+         tips=_ALL_SHARDS_OK)
+def flushdb_command(c: Client, argv: list[bytes]) -> None:
+    """FLUSHDB [ASYNC|SYNC]"""
+    _flush_flags(argv)
+    server = c.server
+    server.dirty += empty_db(server, c.db)
+    c.out.raw(_OK)
+
+
+@command("flushall", -1, "WRITE", acl="@keyspace @dangerous", group="server", since="1.0.0",
+         complexity="O(N) where N is the total number of keys in all databases",
+         summary="Remove all keys from all databases", args=_FLUSH_ARGS, history=_FLUSH_HISTORY,
+         tips=_ALL_SHARDS_OK)
+def flushall_command(c: Client, argv: list[bytes]) -> None:
+    """FLUSHALL [ASYNC|SYNC]"""
+    _flush_flags(argv)
+    server = c.server
+    removed = 0
+    for db in server.dbs:
+        removed += empty_db(server, db)
+    # flushAllDataAndResetRDB: the removed keys plus one, so an empty FLUSHALL still propagates.
+    server.dirty += removed + 1
+    c.out.raw(_OK)
 
 
 @command("dbsize", 1, "READONLY FAST", acl="@keyspace", group="server", since="1.0.0", complexity="O(1)",
@@ -47,3 +288,715 @@ def _repr_arg(arg: bytes) -> str:
 def dbsize_command(c: Client, argv: list[bytes]) -> None:
     """DBSIZE"""
     c.out.integer(len(c.db))
+
+
+@command("time", 1, "LOADING STALE FAST", group="server", since="2.6.0", complexity="O(1)",
+         summary="Return the current server time", tips=("nondeterministic_output",))
+def time_command(c: Client, argv: list[bytes]) -> None:
+    """TIME"""
+    us = c.server.clock.now_us()
+    out = c.out
+    out.array_header(2)
+    out.bulk(b"%d" % (us // 1_000_000))
+    out.bulk(b"%d" % (us % 1_000_000))
+
+
+# ---------------------------------------------------------------------------------------------- SHUTDOWN
+
+SHUTDOWN_NOSAVE: Final = 1
+SHUTDOWN_SAVE: Final = 2
+SHUTDOWN_NOW: Final = 4
+SHUTDOWN_FORCE: Final = 8
+_SHUTDOWN_WORDS: Final = {b"nosave": SHUTDOWN_NOSAVE, b"save": SHUTDOWN_SAVE, b"now": SHUTDOWN_NOW,
+                          b"force": SHUTDOWN_FORCE}
+
+
+@command("shutdown", -1, "ADMIN NOSCRIPT LOADING STALE NO_MULTI ALLOW_BUSY", group="server", since="1.0.0",
+         complexity="O(N) when saving, where N is the total number of keys in all databases when saving data, "
+                    "otherwise O(1)",
+         summary="Synchronously save the dataset to disk and then shut down the server",
+         args="[nosave_save:{NOSAVE|SAVE}] [NOW]<7.0.0> [FORCE]<7.0.0> [ABORT]<7.0.0>",
+         history=(("7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers."),))
+def shutdown_command(c: Client, argv: list[bytes]) -> None:
+    """SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]"""
+    flags = 0
+    abort = False
+    for arg in argv[1:]:
+        word = arg.lower()
+        if word == b"abort":
+            abort = True
+            continue
+        bit = _SHUTDOWN_WORDS.get(word)
+        if bit is None:
+            raise ReplyError(errors.SYNTAX)
+        flags |= bit
+    if (abort and len(argv) != 2) or (flags & SHUTDOWN_NOSAVE and flags & SHUTDOWN_SAVE):
+        raise ReplyError(errors.SYNTAX)
+    server = c.server
+    if abort:
+        # Shutdown never waits for lagging replicas here, so there is never one to abort.
+        raise ReplyError(errors.NO_SHUTDOWN_IN_PROGRESS)
+    wants_save = bool(flags & SHUTDOWN_SAVE) or (not flags & SHUTDOWN_NOSAVE and bool(server.config["save"]))
+    if wants_save:
+        # No RDB support yet: behave as redis-server configured with `save ""` (exit without saving).
+        server.log.warning("RDB persistence is not implemented by pyredcache yet: exiting without saving.")
+    # Like redis-server, the client gets no reply: the connection is closed as the server exits.
+    c.flags |= ClientFlag.CLOSE_ASAP
+    server.shutdown()
+
+
+# ---------------------------------------------------------------------------------------------- SLOWLOG
+
+container("slowlog", -2, group="server", since="2.2.12", complexity="Depends on subcommand.",
+          summary="A container for slow log commands")
+
+_SLOWLOG_HELP: Final = (
+    "GET [<count>]",
+    "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+    "    Entries are made of:",
+    "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+    "    client name",
+    "LEN",
+    "    Return the length of the slowlog.",
+    "RESET",
+    "    Reset the slowlog.",
+)
+
+
+@subcommand("slowlog", "help", 2, "LOADING STALE", since="6.2.0", complexity="O(1)",
+            summary="Show helpful text about the different subcommands")
+def slowlog_help_command(c: Client, argv: list[bytes]) -> None:
+    """SLOWLOG HELP"""
+    _help(c, "SLOWLOG", _SLOWLOG_HELP)
+
+
+@subcommand("slowlog", "get", -2, "ADMIN LOADING STALE", since="2.2.12",
+            complexity="O(N) where N is the number of entries returned", summary="Get the slow log's entries",
+            args="[count:integer]",
+            history=(("4.0.0", "Added client IP address, port and name to the reply."),),
+            tips=("request_policy:all_nodes", "nondeterministic_output"))
+def slowlog_get_command(c: Client, argv: list[bytes]) -> None:
+    """SLOWLOG GET [count]"""
+    if len(argv) > 3:
+        raise ReplyError(errors.subcommand_syntax(argv[1], argv[0]))
+    count = 10
+    if len(argv) == 3:
+        count = parse_int(argv[2], errors.SLOWLOG_COUNT)
+        if count < -1:
+            raise ReplyError(errors.SLOWLOG_COUNT)
+    entries = c.server.slowlog.entries
+    n = len(entries) if count == -1 else min(count, len(entries))
+    out = c.out
+    out.array_header(n)
+    for i in range(n):
+        entry_id, timestamp, duration_us, args, addr, name = entries[i]
+        out.array_header(6)
+        out.integer(entry_id)
+        out.integer(timestamp)
+        out.integer(duration_us)
+        out.array_header(len(args))
+        for arg in args:
+            out.bulk(arg)
+        out.bulk(addr)
+        out.bulk(name)
+
+
+@subcommand("slowlog", "len", 2, "ADMIN LOADING STALE", since="2.2.12", complexity="O(1)",
+            summary="Get the slow log's length",
+            tips=("request_policy:all_nodes", "response_policy:agg_sum", "nondeterministic_output"))
+def slowlog_len_command(c: Client, argv: list[bytes]) -> None:
+    """SLOWLOG LEN"""
+    c.out.integer(len(c.server.slowlog.entries))
+
+
+@subcommand("slowlog", "reset", 2, "ADMIN LOADING STALE", since="2.2.12",
+            complexity="O(N) where N is the number of entries in the slowlog",
+            summary="Clear all entries from the slow log",
+            tips=("request_policy:all_nodes", "response_policy:all_succeeded"))
+def slowlog_reset_command(c: Client, argv: list[bytes]) -> None:
+    """SLOWLOG RESET"""
+    c.server.slowlog.reset()
+    c.out.raw(_OK)
+
+
+# ---------------------------------------------------------------------------------------------- DEBUG
+
+_DEBUG_HELP: Final = (
+    "CHANGE-REPL-ID",
+    "    Change the replication IDs of the instance.",
+    "    Dangerous: should be used only for testing the replication subsystem.",
+    "DIGEST",
+    "    Output a hex signature representing the current DB content.",
+    "DIGEST-VALUE <key> [<key> ...]",
+    "    Output a hex signature of the values of all the specified keys.",
+    "ERROR <string>",
+    "    Return a Redis protocol error with <string> as message. Useful for clients",
+    "    unit tests to simulate Redis errors.",
+    "LOG <message>",
+    "    Write <message> to the server log.",
+    "OBJECT <key>",
+    "    Show low level info about `key` and associated value.",
+    "POPULATE <count> [<prefix>] [<size>]",
+    "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+    "    it is used instead of the 'key' prefix. These are not propagated to",
+    "    replicas. Cluster slots are not respected so keys not belonging to the",
+    "    current node can be created in cluster mode.",
+    "PROTOCOL <type>",
+    "    Reply with a test value of the specified type. <type> can be: string,",
+    "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+    "    true, false.",
+    "SET-ACTIVE-EXPIRE <0|1>",
+    "    Setting it to 0 disables expiring keys in background when they are not",
+    "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+    "    default.",
+    "SLEEP <seconds>",
+    "    Stop the server for <seconds>. Decimals allowed.",
+)
+
+_FLOAT_PREFIX: Final = re.compile(rb"\s*[+-]?(?:inf(?:inity)?|nan|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)", re.I)
+_INT_PREFIX: Final = re.compile(rb"\s*[+-]?\d+")
+
+
+def atof(raw: bytes) -> float:
+    """C's strtod on the longest valid prefix (0.0 when there is none), as DEBUG SLEEP reads its argument."""
+    m = _FLOAT_PREFIX.match(raw)
+    return float(m.group()) if m else 0.0
+
+
+def atoi(raw: bytes) -> int:
+    """C's atoi: the leading integer, 0 when there is none (wrapped to 32 bits)."""
+    m = _INT_PREFIX.match(raw)
+    if not m:
+        return 0
+    value = int(m.group()) & 0xFFFFFFFF
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
+@command("debug", -2, "ADMIN NOSCRIPT LOADING STALE PROTECTED", group="server", since="1.0.0",
+         complexity="Depends on subcommand.", summary="A container for debugging commands", doc_flags=("syscmd",))
+def debug_command(c: Client, argv: list[bytes]) -> None:
+    """DEBUG subcommand [argument ...]"""
+    server = c.server
+    if not server.config.protected_action_allowed("enable-debug-command", is_local_client(c)):
+        raise ReplyError(errors.command_not_allowed("DEBUG", "enable-debug-command"))
+    sub = argv[1].lower()
+    handler = _DEBUG.get((sub, len(argv)))
+    if handler is None:
+        handler = _DEBUG.get((sub, -1))
+        if handler is None or len(argv) < 3:
+            raise ReplyError(errors.subcommand_syntax(argv[1], argv[0]))
+    handler(c, argv)
+
+
+def _debug_help(c: Client, argv: list[bytes]) -> None:
+    _help(c, "DEBUG", _DEBUG_HELP)
+
+
+def _debug_sleep(c: Client, argv: list[bytes]) -> None:
+    # DEBUG SLEEP exists to stall the whole server (tests of timeouts and latency), so it blocks on purpose.
+    seconds = atof(argv[2])
+    if seconds > 0:
+        time.sleep(seconds)
+    c.out.raw(_OK)
+
+
+def _debug_set_active_expire(c: Client, argv: list[bytes]) -> None:
+    c.server.ctx.active_expire_enabled = bool(atoi(argv[2]))
+    c.out.raw(_OK)
+
+
+def _debug_log(c: Client, argv: list[bytes]) -> None:
+    c.server.log.warning("DEBUG LOG: " + argv[2].decode("utf-8", "replace"))
+    c.out.raw(_OK)
+
+
+def _debug_error(c: Client, argv: list[bytes]) -> None:
+    raise ReplyError(argv[2].replace(b"\r", b" ").replace(b"\n", b" "))
+
+
+def _debug_change_repl_id(c: Client, argv: list[bytes]) -> None:
+    server = c.server
+    server.log.warning("Changing replication IDs after receiving DEBUG change-repl-id")
+    server.replid = hashlib.sha1(struct.pack("d", time.time()) + server.replid.encode()).hexdigest()
+    server.replid2 = "0" * 40
+    c.out.raw(_OK)
+
+
+def _debug_object(c: Client, argv: list[bytes]) -> None:
+    key = argv[2]
+    server = c.server
+    value = _lookup_notouch(c, key)
+    if value is None:
+        raise ReplyError(errors.NO_SUCH_KEY)
+    lru = c.db.get_lru(key)
+    clock = server.ctx.lru_clock()
+    idle = clock - lru if clock >= lru else clock + (_LRU_CLOCK_MAX - lru)
+    refcount = 1
+    if is_shared_integer(value):
+        config = server.config
+        policy = config["maxmemory-policy"]
+        if not config["maxmemory"] or not ("lru" in policy or "lfu" in policy):
+            refcount = _SHARED_REFCOUNT
+    extra = getattr(value, "debug_object_extra", "")
+    line = (f"Value at:0x{id(value):x} refcount:{refcount} encoding:{encoding_name(value).decode()} "
+            f"serializedlength:{serialized_length(value, server)} lru:{lru} lru_seconds_idle:{idle}{extra}")
+    c.out.simple(line.encode())
+
+
+def _lookup_notouch(c: Client, key: bytes) -> object | None:
+    """objectCommandLookup: no LRU touch, but keyspace hits/misses are counted."""
+    value = c.db.peek(key)
+    ctx = c.server.ctx
+    if value is None:
+        ctx.misses += 1
+    else:
+        ctx.hits += 1
+    return value
+
+
+def _rdb_len_size(n: int) -> int:
+    # rdbSaveLen: 6-bit, 14-bit, 32-bit or 64-bit length encodings.
+    if n < 1 << 6:
+        return 1
+    if n < 1 << 14:
+        return 2
+    if n <= 0xFFFFFFFF:
+        return 5
+    return 9
+
+
+def serialized_length(value: object, server: Server) -> int:
+    """rdbSavedObjectLen for DEBUG OBJECT (strings exactly when incompressible; other types ask the value)."""
+    if type(value) is bytes or type(value) is bytearray:
+        data = bytes(value)  # type: ignore[arg-type]
+        n = len(data)
+        number = string_int_value(data) if n <= 11 else None
+        if number is not None and -(1 << 31) <= number < 1 << 31:
+            # rdbTryIntegerEncoding: 1-, 2- or 4-byte integers after a one-byte type marker.
+            if -(1 << 7) <= number < 1 << 7:
+                return 2
+            if -(1 << 15) <= number < 1 << 15:
+                return 3
+            return 5
+        if server.config["rdbcompression"] and n > 20:
+            compressed = _lzf_size(data)
+            if compressed is not None:
+                return 1 + _rdb_len_size(compressed) + _rdb_len_size(n) + compressed
+        return _rdb_len_size(n) + n
+    length = getattr(value, "rdb_serialized_length", None)
+    return int(length()) if callable(length) else 0
+
+
+def _lzf_size(data: bytes) -> int | None:
+    """Length of liblzf's output for ``data`` with Redis's settings (HLOG 16, VERY_FAST), or None when it
+    does not fit in len-4 bytes (rdbSaveLzfStringObject then stores the string uncompressed).
+
+    Only the output size is needed (DEBUG OBJECT's serializedlength), so no bytes are produced.
+    """
+    n = len(data)
+    out_len = n - 4
+    if n < 3 or out_len <= 0:
+        return None
+    htab: dict[int, int] = {}
+    ip = 0
+    op = 1      # the first literal run's header byte
+    lit = 0
+    hval = (data[0] << 8) | data[1]
+    while ip < n - 2:
+        hval = ((hval << 8) | data[ip + 2]) & 0xFFFFFF
+        slot = ((hval >> 8) - hval * 5) & 0xFFFF
+        ref = htab.get(slot, 0)
+        htab[slot] = ip
+        if (0 < ref and ip - ref - 1 < 8192 and data[ref + 2] == data[ip + 2]
+                and data[ref] == data[ip] and data[ref + 1] == data[ip + 1]):
+            length = 2
+            maxlen = min(n - ip - length, 264)
+            if op - (lit == 0) + 4 >= out_len:
+                return None
+            op -= lit == 0
+            stopped = False
+            if maxlen > 16:
+                # liblzf's unrolled loop: 16 steps without the maxlen check
+                for _ in range(16):
+                    length += 1
+                    if data[ref + length] != data[ip + length]:
+                        stopped = True
+                        break
+            if not stopped:
+                length += 1
+                while length < maxlen and data[ref + length] == data[ip + length]:
+                    length += 1
+            length -= 2
+            ip += 1
+            op += 2 if length < 7 else 3
+            op += 1     # next literal run's header
+            lit = 0
+            ip += length + 1
+            if ip >= n - 2:
+                break
+            ip -= 2
+            hval = (data[ip] << 8) | data[ip + 1]
+            for _ in range(2):
+                hval = ((hval << 8) | data[ip + 2]) & 0xFFFFFF
+                htab[((hval >> 8) - hval * 5) & 0xFFFF] = ip
+                ip += 1
+        else:
+            if op >= out_len:
+                return None
+            lit += 1
+            op += 1
+            ip += 1
+            if lit == 32:
+                lit = 0
+                op += 1
+    if op + 3 > out_len:
+        return None
+    while ip < n:
+        lit += 1
+        op += 1
+        ip += 1
+        if lit == 32:
+            lit = 0
+            op += 1
+    op -= lit == 0
+    return op
+
+
+# DEBUG DIGEST: Redis's OBJ_* type codes, mixed into each value's digest.
+_TYPE_CODES: Final = {b"string": 0, b"list": 1, b"set": 2, b"zset": 3, b"hash": 4, b"stream": 6}
+
+
+def xor_digest(digest: bytearray, data: bytes) -> None:
+    """xorDigest: XOR SHA1(data) into the 20-byte digest (order-independent accumulation)."""
+    for i, b in enumerate(hashlib.sha1(data).digest()):
+        digest[i] ^= b
+
+
+def mix_digest(digest: bytearray, data: bytes) -> None:
+    """mixDigest: XOR SHA1(data) in, then replace the digest by its own SHA1 (order-dependent)."""
+    xor_digest(digest, data)
+    digest[:] = hashlib.sha1(bytes(digest)).digest()
+
+
+def object_digest(db: Db, key: bytes, value: object, digest: bytearray) -> bytearray:
+    """xorObjectDigest: mix one value (its type, contents and whether it has a TTL) into ``digest``.
+
+    Non-string values contribute through ``value.debug_digest(digest, mix_digest, xor_digest)``.
+    """
+    tname = type_name(value)
+    mix_digest(digest, struct.pack(">I", _TYPE_CODES.get(tname, 5)))
+    if tname == b"string":
+        mix_digest(digest, bytes(value))  # type: ignore[call-overload]
+    else:
+        contribute = getattr(value, "debug_digest", None)
+        if contribute is not None:
+            contribute(digest, mix_digest, xor_digest)
+    if db.get_expire(key) != -1:
+        xor_digest(digest, b"!!expire!!")
+    return digest
+
+
+def dataset_digest(server: Server) -> bytes:
+    """computeDatasetDigest: order-independent over keys; 20 zero bytes for an empty dataset."""
+    final = bytearray(20)
+    for db in server.dbs:
+        if not len(db):
+            continue
+        mix_digest(final, struct.pack(">I", db.id))
+        for key, value, _expire in db.items():
+            digest = bytearray(20)
+            mix_digest(digest, key)
+            object_digest(db, key, value, digest)
+            xor_digest(final, bytes(digest))
+    return bytes(final)
+
+
+def _debug_digest(c: Client, argv: list[bytes]) -> None:
+    c.out.simple(dataset_digest(c.server).hex().encode())
+
+
+def _debug_digest_value(c: Client, argv: list[bytes]) -> None:
+    out = c.out
+    out.array_header(len(argv) - 2)
+    db = c.db
+    for key in argv[2:]:
+        value = _lookup_notouch(c, key)
+        digest = object_digest(db, key, value, bytearray(20)) if value is not None else bytearray(20)
+        out.simple(digest.hex().encode())
+
+
+def _debug_populate(c: Client, argv: list[bytes]) -> None:
+    if len(argv) > 5:
+        raise ReplyError(errors.subcommand_syntax(argv[1], argv[0]))
+    count = _positive(argv[2])
+    size = _positive(argv[4]) if len(argv) == 5 else 0
+    prefix = argv[3] if len(argv) >= 4 else b"key"
+    db = c.db
+    server = c.server
+    watch = server.watch_hook
+    for j in range(count):
+        key = b"%s:%d" % (prefix, j)
+        if db.lookup_write(key) is not None:
+            continue
+        value = b"value:%d" % j
+        if size:
+            value = value[:size].ljust(size, b"\x00")
+        db.set_key(key, value)
+        # Not propagated and no keyspace event, as Redis; WATCH still sees the key change.
+        if watch is not None:
+            watch(db, key)
+    c.out.raw(_OK)
+
+
+def _positive(raw: bytes) -> int:
+    try:
+        value = parse_int(raw)
+    except ReplyError:
+        raise ReplyError(errors.MUST_BE_POSITIVE) from None
+    if value < 0:
+        raise ReplyError(errors.MUST_BE_POSITIVE)
+    return value
+
+
+def _debug_protocol(c: Client, argv: list[bytes]) -> None:
+    kind = argv[2].lower()
+    out = c.out
+    if kind == b"string":
+        out.bulk(b"Hello World")
+    elif kind == b"integer":
+        out.integer(12345)
+    elif kind == b"double":
+        out.put_double(3.141)
+    elif kind == b"bignum":
+        out.bignum(b"1234567999999999999999999999999999999")
+    elif kind == b"null":
+        out.null()
+    elif kind in (b"array", b"set"):
+        if kind == b"array":
+            out.array_header(3)
+        else:
+            out.set_header(3)
+        for j in range(3):
+            out.integer(j)
+    elif kind == b"map":
+        out.map_header(3)
+        for j in range(3):
+            out.integer(j)
+            out.boolean(j == 1)
+    elif kind == b"attrib":
+        if c.resp >= 3:
+            out.raw(b"|1\r\n")
+            out.bulk(b"key-popularity")
+            out.array_header(2)
+            out.bulk(b"key:123")
+            out.integer(90)
+        out.bulk(b"Some real reply following the attribute")
+    elif kind == b"push":
+        if c.resp < 3:
+            raise ReplyError(errors.RESP2_NOT_SUPPORTED)
+        out.push_header(2)
+        out.bulk(b"server-cpu-usage")
+        out.integer(42)
+        out.bulk(b"Some real reply following the push reply")
+    elif kind == b"verbatim":
+        out.verbatim(b"This is a verbatim\nstring", b"txt")
+    elif kind == b"true":
+        out.boolean(True)
+    elif kind == b"false":
+        out.boolean(False)
+    else:
+        raise ReplyError(errors.DEBUG_PROTOCOL_TYPES)
+
+
+_Handler = Any
+# (lower-case subcommand, exact argc) -> handler; argc -1 means "3 or more" (the key-list forms).
+_DEBUG: Final[dict[tuple[bytes, int], _Handler]] = {
+    (b"help", 2): _debug_help,
+    (b"sleep", 3): _debug_sleep,
+    (b"set-active-expire", 3): _debug_set_active_expire,
+    (b"log", 3): _debug_log,
+    (b"error", 3): _debug_error,
+    (b"change-repl-id", 2): _debug_change_repl_id,
+    (b"object", 3): _debug_object,
+    (b"digest", 2): _debug_digest,
+    (b"digest-value", -1): _debug_digest_value,
+    (b"digest-value", 2): _debug_digest_value,
+    (b"populate", -1): _debug_populate,
+    (b"protocol", 3): _debug_protocol,
+}
+
+
+# ---------------------------------------------------------------------------------------------- MEMORY
+
+container("memory", -2, group="server", since="4.0.0", complexity="Depends on subcommand.",
+          summary="A container for memory diagnostics commands")
+
+_MEMORY_HELP: Final = (
+    "DOCTOR",
+    "    Return memory problems reports.",
+    "MALLOC-STATS",
+    "    Return internal statistics report from the memory allocator.",
+    "PURGE",
+    "    Attempt to purge dirty pages for reclamation by the allocator.",
+    "STATS",
+    "    Return information about the memory usage of the server.",
+    "USAGE <key> [SAMPLES <count>]",
+    "    Return memory in bytes used by <key> and its value. Nested values are",
+    "    sampled up to <count> times (default: 5, 0 means sample all).",
+)
+_SHARDS_SPECIAL: Final = ("nondeterministic_output", "request_policy:all_shards", "response_policy:special")
+# A keyspace entry (key and value pointers, hash, expire, LRU, chain link) plus its bucket slot.
+_ENTRY_OVERHEAD: Final = 48 + 8
+
+
+@subcommand("memory", "help", 2, "LOADING STALE", since="4.0.0", complexity="O(1)",
+            summary="Show helpful text about the different subcommands")
+def memory_help_command(c: Client, argv: list[bytes]) -> None:
+    """MEMORY HELP"""
+    _help(c, "MEMORY", _MEMORY_HELP)
+
+
+@subcommand("memory", "usage", -3, "READONLY", keys=[key_range(2, "RO")], since="4.0.0",
+            complexity="O(N) where N is the number of samples.", summary="Estimate the memory usage of a key",
+            args="key:key [count:SAMPLES=integer]")
+def memory_usage_command(c: Client, argv: list[bytes]) -> None:
+    """MEMORY USAGE key [SAMPLES count]"""
+    samples = 5
+    i = 3
+    n = len(argv)
+    while i < n:
+        if argv[i].lower() == b"samples" and i + 1 < n:
+            samples = parse_int(argv[i + 1])
+            if samples < 0:
+                raise ReplyError(errors.SYNTAX)
+            if samples == 0:
+                samples = sys.maxsize
+            i += 2
+        else:
+            raise ReplyError(errors.SYNTAX)
+    key = argv[2]
+    value = _lookup_notouch(c, key)
+    if value is None:
+        c.out.null()
+        return
+    c.out.integer(memory_usage(key, value, samples))
+
+
+def memory_usage(key: bytes, value: object, samples: int) -> int:
+    """An estimate of the bytes a key costs: key and value objects plus the keyspace entry.
+
+    Values may answer for themselves (``memory_usage(samples)``); other containers are sampled like Redis's
+    objectComputeSize: the average size of up to ``samples`` elements times the element count.
+    """
+    size = sys.getsizeof(key) + _ENTRY_OVERHEAD
+    own = getattr(value, "memory_usage", None)
+    if callable(own):
+        return size + int(own(samples))
+    size += sys.getsizeof(value)
+    if isinstance(value, (bytes, bytearray, str)):
+        return size
+    try:
+        count = len(value)  # type: ignore[arg-type]
+        items = iter(value)  # type: ignore[call-overload]
+    except TypeError:
+        return size
+    if not count:
+        return size
+    taken = 0
+    elements = 0
+    for item in items:
+        if taken >= samples:
+            break
+        elements += sys.getsizeof(item)
+        taken += 1
+    if taken:
+        size += elements * count // taken
+    return size
+
+
+@subcommand("memory", "stats", 2, since="4.0.0", complexity="O(1)", summary="Show memory usage details",
+            tips=_SHARDS_SPECIAL)
+def memory_stats_command(c: Client, argv: list[bytes]) -> None:
+    """MEMORY STATS"""
+    server = c.server
+    m = MemoryReport(server)
+    fields: list[tuple[bytes, object]] = [
+        (b"peak.allocated", m.peak),
+        (b"total.allocated", m.used),
+        (b"startup.allocated", m.startup),
+        (b"replication.backlog", m.backlog),
+        (b"clients.slaves", m.clients_replicas),
+        (b"clients.normal", m.clients_normal),
+        (b"cluster.links", 0),
+        (b"aof.buffer", 0),
+        (b"lua.caches", 0),
+        (b"functions.caches", m.functions),
+    ]
+    dbs = [(db.id, len(db), db.expires_count()) for db in server.dbs if len(db)]
+    out = c.out
+    out.map_header(len(fields) + len(dbs) + 16)
+    for name, value in fields:
+        out.bulk(name)
+        out.integer(value)  # type: ignore[arg-type]
+    for dbid, keys, expires in dbs:
+        # Per-db overhead: the hash table buckets and entries of the keys and expires tables.
+        out.bulk(b"db.%d" % dbid)
+        out.map_header(2)
+        out.bulk(b"overhead.hashtable.main")
+        out.integer(keys * _ENTRY_OVERHEAD)
+        out.bulk(b"overhead.hashtable.expires")
+        out.integer(expires * _ENTRY_OVERHEAD)
+    out.bulk(b"overhead.total")
+    out.integer(m.overhead)
+    out.bulk(b"keys.count")
+    out.integer(m.keys)
+    out.bulk(b"keys.bytes-per-key")
+    out.integer((m.used - m.startup) // m.keys if m.keys else 0)
+    out.bulk(b"dataset.bytes")
+    out.integer(m.dataset)
+    out.bulk(b"dataset.percentage")
+    out.put_double(m.dataset_perc)
+    out.bulk(b"peak.percentage")
+    out.put_double(m.peak_perc)
+    for name in (b"allocator.allocated", b"allocator.active", b"allocator.resident"):
+        out.bulk(name)
+        out.integer(m.used if name == b"allocator.allocated" else m.rss)
+    for name in (b"allocator-fragmentation", b"allocator-rss", b"rss-overhead"):
+        out.bulk(name + b".ratio")
+        out.put_double(1.0)
+        out.bulk(name + b".bytes")
+        out.integer(0)
+    out.bulk(b"fragmentation")
+    out.put_double(m.rss / (m.used or 1))
+    out.bulk(b"fragmentation.bytes")
+    out.integer(m.rss - m.used)
+
+
+@subcommand("memory", "doctor", 2, since="4.0.0", complexity="O(1)", summary="Outputs memory problems report",
+            tips=_SHARDS_SPECIAL)
+def memory_doctor_command(c: Client, argv: list[bytes]) -> None:
+    """MEMORY DOCTOR"""
+    m = MemoryReport(c.server)
+    if m.used < 1024 * 1024 * 5:
+        text = ("Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used "
+                "in these conditions. Please, leave for your mission on Earth and fill it with some data. The new "
+                "Sam and I will be back to our programming as soon as I finished rebooting.\n")
+    else:
+        text = ("Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on "
+                "this base.\n")
+    c.out.verbatim(text.encode())
+
+
+@subcommand("memory", "malloc-stats", 2, since="4.0.0",
+            complexity="Depends on how much memory is allocated, could be slow",
+            summary="Show allocator internal stats", tips=_SHARDS_SPECIAL)
+def memory_malloc_stats_command(c: Client, argv: list[bytes]) -> None:
+    """MEMORY MALLOC-STATS"""
+    c.out.verbatim(b"Stats not supported for the current allocator")
+
+
+@subcommand("memory", "purge", 2, since="4.0.0", complexity="Depends on how much memory is allocated, could be slow",
+            summary="Ask the allocator to release memory", tips=_ALL_SHARDS_OK)
+def memory_purge_command(c: Client, argv: list[bytes]) -> None:
+    """MEMORY PURGE"""
+    c.out.raw(_OK)

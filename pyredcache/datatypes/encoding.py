@@ -93,7 +93,7 @@ def is_shared_integer(value: object) -> bool:
     """Whether Redis would store this value as one of its shared integer objects (0..9999)."""
     if type(value) is not bytes:
         return False
-    number = string_int_value(value)  # type: ignore[arg-type]
+    number = string_int_value(value)
     return number is not None and 0 <= number < SHARED_INTEGERS
 
 

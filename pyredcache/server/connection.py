@@ -6,6 +6,7 @@ produced outside data_received (unblocked clients, pub/sub, monitors) go through
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import TYPE_CHECKING
 
 from ..protocol.request import RequestParser
@@ -14,6 +15,8 @@ from .dispatch import process_command, run_request
 
 if TYPE_CHECKING:
     from .instance import Server
+
+_monotonic = time.monotonic
 
 
 class ClientProtocol(asyncio.Protocol):
@@ -70,6 +73,7 @@ class ClientProtocol(asyncio.Protocol):
         if c is None or parser is None or self.closed:
             return
         c.tot_net_in += len(data)
+        c.last_interaction = _monotonic()
         requests = parser.feed(data)
         if self.deferred is not None:
             self.deferred.extend(requests)
@@ -100,9 +104,17 @@ class ClientProtocol(asyncio.Protocol):
             if c.blocked is not None:
                 self.defer(requests[i:])
                 break
+            if i == n and not parser.authenticated and self.deferred is None:
+                # An unauthenticated parser hands out one request per feed (its header limits depend on
+                # whether that request authenticated us): pull the next one from the buffer.
+                parser.authenticated = c.authenticated
+                more = parser.feed(b"")
+                if more:
+                    c.tot_cmds += i
+                    requests, i, n = more, 0, len(more)
         c.tot_cmds += i
         if self.deferred is None:
-            if parser.error is not None and not c.flags & ClientFlag.CLOSE_ASAP:
+            if parser.error is not None and not c.flags & (ClientFlag.CLOSE_ASAP | ClientFlag.CLOSE_AFTER_REPLY):
                 server.protocol_error(c, parser.error)
                 c.out.error(parser.error)
                 c.flags |= ClientFlag.CLOSE_AFTER_REPLY

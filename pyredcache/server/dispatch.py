@@ -69,10 +69,8 @@ def process_command(c: Client, argv: list[bytes]) -> None:
         if spec is None:
             _unknown(c, argv)
             return
-    if spec.subcommands:
-        if len(argv) < 2:
-            reject(c, errors.wrong_arity(spec.fullname), spec)
-            return
+    if spec.subcommands and len(argv) > 1:
+        # A container called alone falls through to its own arity check (COMMAND alone runs).
         sub = spec.subcommands.get(argv[1].lower())
         if sub is None:
             reject(c, _sanitize(errors.unknown_subcommand(argv[1], spec.fullname)))

@@ -18,6 +18,7 @@ from ..clock import Clock
 from ..errors import WrongTypeError
 from ..log import Logger  # noqa: F401
 from .client import Client, ClientFlag
+from .info import process_rss
 from .stats import SlowLog, Stats
 
 if TYPE_CHECKING:
@@ -69,6 +70,10 @@ class Server:
         self.start_time = time.time()
         self.start_monotonic = time.monotonic()
         self.run_id = os.urandom(20).hex()
+        self.replid = os.urandom(20).hex()     # INFO replication master_replid (replication owns it later)
+        self.replid2 = "0" * 40
+        self.lastsave = int(self.start_time)   # LASTSAVE / rdb_last_save_time: a server that never saved
+        self.used_memory_startup = process_rss()
         self.listeners: list[asyncio.AbstractServer] = []
         self.loop: asyncio.AbstractEventLoop | None = None
         self.cron_handle: asyncio.TimerHandle | None = None
@@ -78,10 +83,15 @@ class Server:
         self.role = "master"
         # Later subsystems (pub/sub, blocking, replication) register here instead of patching these methods.
         self.free_client_hooks: list[Any] = []
+        # RESET (clearClientConnectionState) calls hook(c) so pub/sub, WATCH and tracking forget the client's
+        # state without notifying it; commands/connection.py resets the Client fields itself.
+        self.reset_client_hooks: list[Any] = []
         self.cron_hooks: list[Any] = []
         # WATCH and keyspace notifications install these (keyspace/notify.signal_write calls them).
         self.watch_hook: Any = None
         self.notify_hook: Any = None
+        # Called as flush_hook(db) before FLUSHDB/FLUSHALL empty a db (WATCH marks its watched keys dirty).
+        self.flush_hook: Any = None
         self.config_hooks()
 
     # ----------------------------------------------------------------------------------- lifecycle
@@ -167,6 +177,7 @@ class Server:
             c.close()
         pidfile = self.config["pidfile"]
         if pidfile:
+            self.log.notice("Removing the pid file.")
             try:
                 os.unlink(pidfile)
             except OSError:
@@ -244,8 +255,13 @@ class Server:
             return False
         if spec.subcommands and len(argv) > 1:
             spec = spec.subcommands.get(argv[1].lower(), spec)
-        # WRITE pause holds writes and commands that may replicate (EVAL, PUBLISH, ...).
-        return bool(spec.flags & (Flag.WRITE | Flag.MAY_REPLICATE))
+        # WRITE pause holds writes and commands that may replicate (EVAL, PUBLISH, ...), and an EXEC whose
+        # queue holds one (processCommand's is_may_replicate_command).
+        if spec.flags & (Flag.WRITE | Flag.MAY_REPLICATE):
+            return True
+        if spec.name == b"exec" and c.multi_queue:
+            return any(queued.flags & (Flag.WRITE | Flag.MAY_REPLICATE) for queued, _ in c.multi_queue)
+        return False
 
     def pause(self, duration_s: float, pause_all: bool) -> None:
         end = time.monotonic() + duration_s

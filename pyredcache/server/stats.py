@@ -26,6 +26,14 @@ class Stats:
         self.client_qbuf_limit_disconnections = 0
         self.client_outbuf_limit_disconnections = 0
         self.evicted_clients = 0
+        self.evicted_keys = 0
+        self.expire_cycle_time_used_us = 0
+        self.lazyfreed_objects = 0
+        self.reads_processed = 0
+        self.writes_processed = 0
+        self.peak_memory = -1        # -1: the process's own peak RSS; CONFIG RESETSTAT restarts it from 0
+        # latency-tracking: command fullname -> {duration µs: calls} (record_latency)
+        self.latency: dict[str, dict[int, int]] = {}
         self._samples: dict[str, deque[float]] = {}
         self._last: dict[str, tuple[float, float]] = {}
 
@@ -40,9 +48,35 @@ class Stats:
         self.errors[code] = self.errors.get(code, 0) + 1
 
     def reset(self) -> None:
-        keep_samples = self._samples
+        """resetServerStats (CONFIG RESETSTAT): every counter, the instantaneous samples and the peak memory."""
         self.__init__()  # type: ignore[misc]
-        self._samples = keep_samples
+        self.peak_memory = 0
+
+    def record_latency(self, fullname: str, duration_us: int) -> None:
+        """Add one call's duration to the command's latency histogram (INFO latencystats)."""
+        hist = self.latency.get(fullname)
+        if hist is None:
+            hist = self.latency[fullname] = {}
+        hist[duration_us] = hist.get(duration_us, 0) + 1
+
+    @staticmethod
+    def latency_percentiles(hist: dict[int, int], percentiles: list[float]) -> list[int]:
+        """Percentile values in ns as Redis's HDR histogram reports them (1 ns..1 s, 2 significant digits)."""
+        total = sum(hist.values())
+        ordered = sorted(hist.items())
+        out = []
+        for p in percentiles:
+            wanted = max(1, int((min(p, 100.0) / 100.0) * total + 0.5))
+            seen = 0
+            value = ordered[-1][0]
+            for duration_us, count in ordered:
+                seen += count
+                if seen >= wanted:
+                    value = duration_us
+                    break
+            ns = min(max(value * 1000, 1), 1_000_000_000)
+            out.append(_hdr_lowest_equivalent(ns) if p == 0.0 else _hdr_highest_equivalent(ns))
+        return out
 
     def track(self, name: str, value: float) -> None:
         """trackInstantaneousMetric: per-second rate of a growing counter, averaged over 16 samples."""
@@ -62,6 +96,22 @@ class Stats:
         if not samples:
             return 0.0
         return sum(samples) / len(samples)
+
+
+def _hdr_bucket(value: int) -> tuple[int, int]:
+    # hdr_histogram with lowest value 1 and 2 significant figures: 256 sub-buckets, unit magnitude 0.
+    bucket = max((value | 255).bit_length() - 8, 0)
+    return bucket, value >> bucket
+
+
+def _hdr_lowest_equivalent(value: int) -> int:
+    bucket, sub = _hdr_bucket(value)
+    return sub << bucket
+
+
+def _hdr_highest_equivalent(value: int) -> int:
+    bucket, sub = _hdr_bucket(value)
+    return (sub << bucket) + (1 << bucket) - 1
 
 
 class SlowLog:

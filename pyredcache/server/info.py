@@ -1,0 +1,526 @@
+"""INFO section builders: field names, order and number formats exactly as redis-server 7.0.15 prints them.
+
+Each builder returns the section's lines (header first); build_info joins the requested sections with
+Redis's CRLF layout. Values come from the server, its Stats, the keyspace Context and the process (/proc,
+getrusage). Subsystems that do not exist yet (replication, pub/sub, scripting, persistence) report what a
+freshly started Redis with that feature idle reports.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import resource
+import sys
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from .. import REDIS_VERSION, __version__
+from ..commands.table import CommandSpec, all_specs
+from .client import ClientFlag
+
+if TYPE_CHECKING:
+    from .instance import Server
+
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+_BUILD_ID = hashlib.sha1(f"pyredcache-{__version__}".encode()).hexdigest()[:15]
+_OS = " ".join((platform.system(), platform.release(), platform.machine()))
+_NO_REPLID = "0" * 40
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+
+def bytes_to_human(n: int) -> str:
+    """bytesToHuman: 1023B, 1.00K, 11.80M, 23.54G, ..."""
+    if n < 1024:
+        return f"{n}B"
+    for i, unit in enumerate("KMGTP", start=1):
+        if n < 1024 ** (i + 1):
+            return f"{n / 1024 ** i:.2f}{unit}"
+    return f"{n}B"
+
+
+def process_rss() -> int:
+    """Resident set size of this process in bytes (from /proc/self/statm; 0 where unavailable)."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * _PAGE_SIZE
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _peak_rss() -> int:
+    # ru_maxrss is in KiB on Linux: the kernel's own peak, sampled continuously.
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
+
+
+def _total_system_memory() -> int:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+def _timeval(seconds: float) -> str:
+    # Redis prints rusage times as "%ld.%06ld" (seconds and microseconds).
+    us = int(round(seconds * 1_000_000))
+    return f"{us // 1_000_000}.{us % 1_000_000:06d}"
+
+
+def _count(obj: Any, name: str) -> int:
+    """A size reported by a subsystem that may not be installed yet (0 when absent)."""
+    value = getattr(obj, name, None)
+    if value is None:
+        return 0
+    if callable(value):
+        value = value()
+    try:
+        return len(value)
+    except TypeError:
+        return int(value)
+
+
+class MemoryReport:
+    """The numbers behind INFO memory and MEMORY STATS.
+
+    pyredcache has no allocator accounting (tracemalloc costs too much on the hot path), so ``used`` is the
+    process RSS: an honest upper bound of what the dataset and the interpreter take. ``startup`` is the RSS
+    measured when the server was created, so ``dataset`` is what grew since then, minus client buffers.
+    """
+
+    __slots__ = ("used", "rss", "peak", "startup", "clients_normal", "clients_replicas", "backlog",
+                 "overhead", "dataset", "keys", "functions")
+
+    def __init__(self, server: Server) -> None:
+        rss = process_rss()
+        self.rss = rss
+        self.used = rss
+        stats = server.stats
+        peak = max(stats.peak_memory, rss) if stats.peak_memory >= 0 else max(_peak_rss(), rss)
+        if stats.peak_memory >= 0:
+            stats.peak_memory = peak
+        self.peak = peak
+        self.startup = min(getattr(server, "used_memory_startup", 0) or rss, rss)
+        normal = replicas = 0
+        for c in server.clients.values():
+            size = len(c.out)
+            parser = c.parser
+            if parser is not None:
+                size += parser.pending_bytes()
+            if c.flags & ClientFlag.REPLICA:
+                replicas += size
+            else:
+                normal += size
+        self.clients_normal = normal
+        self.clients_replicas = replicas
+        self.backlog = 0
+        self.functions = 200    # Redis's empty functions engine reports 200 bytes
+        self.overhead = self.startup + normal + replicas + self.backlog + self.functions
+        self.dataset = max(0, self.used - self.overhead)
+        self.keys = sum(len(db) for db in server.dbs)
+
+    @property
+    def dataset_perc(self) -> float:
+        net = self.used - self.startup
+        return self.dataset * 100.0 / (net if net > 0 else 1)
+
+    @property
+    def peak_perc(self) -> float:
+        return self.used * 100.0 / (self.peak or 1)
+
+
+# ---------------------------------------------------------------------------------------------- sections
+
+
+def _server(server: Server) -> list[str]:
+    cfg = server.config
+    now_us = server.clock.now_us()
+    uptime = server.uptime_seconds()
+    supervised = cfg["supervised"]
+    return [
+        "# Server",
+        f"redis_version:{REDIS_VERSION}",
+        "redis_git_sha1:00000000",
+        "redis_git_dirty:0",
+        f"redis_build_id:{_BUILD_ID}",
+        f"redis_mode:{'cluster' if cfg['cluster-enabled'] else 'standalone'}",
+        f"os:{_OS}",
+        "arch_bits:64",
+        "monotonic_clock:POSIX clock_gettime",
+        "multiplexing_api:epoll",
+        "atomicvar_api:c11-builtin",
+        "gcc_version:0.0.0",
+        f"process_id:{os.getpid()}",
+        f"process_supervised:{supervised if supervised in ('upstart', 'systemd') else 'no'}",
+        f"run_id:{server.run_id}",
+        f"tcp_port:{server.port}",
+        f"server_time_usec:{now_us}",
+        f"uptime_in_seconds:{uptime}",
+        f"uptime_in_days:{uptime // 86400}",
+        f"hz:{getattr(server, 'hz', cfg['hz'])}",
+        f"configured_hz:{cfg['hz']}",
+        f"lru_clock:{server.ctx.lru_clock()}",
+        f"executable:{_executable()}",
+        f"config_file:{cfg.info_config_file}",
+        "io_threads_active:0",
+        f"pyredcache_version:{__version__}",
+    ]
+
+
+def _executable() -> str:
+    # Redis reports the absolute path of argv[0]; for `python -m pyredcache` that is the package's __main__.
+    argv0 = sys.argv[0] if sys.argv and sys.argv[0] else sys.executable
+    return os.path.abspath(argv0)
+
+
+def _clients(server: Server) -> list[str]:
+    connected = replicas = blocked = max_in = max_out = 0
+    for c in server.clients.values():
+        if c.flags & ClientFlag.REPLICA:   # counted under connected_slaves instead
+            replicas += 1
+        if c.blocked is not None:
+            blocked += 1
+        parser = c.parser
+        if parser is not None:
+            max_in = max(max_in, parser.pending_bytes())
+        max_out = max(max_out, len(c.out))
+    connected = len(server.clients) - replicas
+    return [
+        "# Clients",
+        f"connected_clients:{connected}",
+        "cluster_connections:0",
+        f"maxclients:{server.config['maxclients']}",
+        f"client_recent_max_input_buffer:{max_in}",
+        f"client_recent_max_output_buffer:{max_out}",
+        f"blocked_clients:{blocked}",
+        "tracking_clients:0",
+        f"clients_in_timeout_table:{_count(server, 'blocked_with_timeout')}",
+    ]
+
+
+def _memory(server: Server) -> list[str]:
+    cfg = server.config
+    m = MemoryReport(server)
+    total_sys = _total_system_memory()
+    maxmemory = cfg["maxmemory"]
+    frag_bytes = m.rss - m.used
+    return [
+        "# Memory",
+        f"used_memory:{m.used}",
+        f"used_memory_human:{bytes_to_human(m.used)}",
+        f"used_memory_rss:{m.rss}",
+        f"used_memory_rss_human:{bytes_to_human(m.rss)}",
+        f"used_memory_peak:{m.peak}",
+        f"used_memory_peak_human:{bytes_to_human(m.peak)}",
+        f"used_memory_peak_perc:{m.peak_perc:.2f}%",
+        f"used_memory_overhead:{m.overhead}",
+        f"used_memory_startup:{m.startup}",
+        f"used_memory_dataset:{m.dataset}",
+        f"used_memory_dataset_perc:{m.dataset_perc:.2f}%",
+        f"allocator_allocated:{m.used}",
+        f"allocator_active:{m.rss}",
+        f"allocator_resident:{m.rss}",
+        f"total_system_memory:{total_sys}",
+        f"total_system_memory_human:{bytes_to_human(total_sys)}",
+        "used_memory_lua:32768",
+        "used_memory_vm_eval:32768",
+        "used_memory_lua_human:32.00K",
+        "used_memory_scripts_eval:0",
+        f"number_of_cached_scripts:{_count(server, 'scripts')}",
+        "number_of_functions:0",
+        "number_of_libraries:0",
+        "used_memory_vm_functions:33792",
+        "used_memory_vm_total:66560",
+        "used_memory_vm_total_human:65.00K",
+        f"used_memory_functions:{m.functions}",
+        f"used_memory_scripts:{m.functions}",
+        f"used_memory_scripts_human:{bytes_to_human(m.functions)}",
+        f"maxmemory:{maxmemory}",
+        f"maxmemory_human:{bytes_to_human(maxmemory)}",
+        f"maxmemory_policy:{cfg['maxmemory-policy']}",
+        "allocator_frag_ratio:1.00",
+        "allocator_frag_bytes:0",
+        "allocator_rss_ratio:1.00",
+        "allocator_rss_bytes:0",
+        "rss_overhead_ratio:1.00",
+        "rss_overhead_bytes:0",
+        f"mem_fragmentation_ratio:{m.rss / (m.used or 1):.2f}",
+        f"mem_fragmentation_bytes:{frag_bytes}",
+        f"mem_not_counted_for_evict:{m.clients_replicas + m.backlog}",
+        f"mem_replication_backlog:{m.backlog}",
+        "mem_total_replication_buffers:0",
+        f"mem_clients_slaves:{m.clients_replicas}",
+        f"mem_clients_normal:{m.clients_normal}",
+        "mem_cluster_links:0",
+        "mem_aof_buffer:0",
+        "mem_allocator:libc",
+        "active_defrag_running:0",
+        "lazyfree_pending_objects:0",
+        f"lazyfreed_objects:{server.stats.lazyfreed_objects}",
+    ]
+
+
+def _persistence(server: Server) -> list[str]:
+    return [
+        "# Persistence",
+        "loading:0",
+        "async_loading:0",
+        "current_cow_peak:0",
+        "current_cow_size:0",
+        "current_cow_size_age:0",
+        "current_fork_perc:0.00",
+        "current_save_keys_processed:0",
+        "current_save_keys_total:0",
+        f"rdb_changes_since_last_save:{server.dirty}",
+        "rdb_bgsave_in_progress:0",
+        f"rdb_last_save_time:{server.lastsave}",
+        "rdb_last_bgsave_status:ok",
+        "rdb_last_bgsave_time_sec:-1",
+        "rdb_current_bgsave_time_sec:-1",
+        "rdb_saves:0",
+        "rdb_last_cow_size:0",
+        "rdb_last_load_keys_expired:0",
+        "rdb_last_load_keys_loaded:0",
+        "aof_enabled:0",
+        "aof_rewrite_in_progress:0",
+        "aof_rewrite_scheduled:0",
+        "aof_last_rewrite_time_sec:-1",
+        "aof_current_rewrite_time_sec:-1",
+        "aof_last_bgrewrite_status:ok",
+        "aof_rewrites:0",
+        "aof_rewrites_consecutive_failures:0",
+        "aof_last_write_status:ok",
+        "aof_last_cow_size:0",
+        "module_fork_in_progress:0",
+        "module_fork_last_cow_size:0",
+    ]
+
+
+def net_bytes(server: Server) -> tuple[int, int]:
+    """total_net_input_bytes / total_net_output_bytes: closed clients' totals plus live clients' counters."""
+    st = server.stats
+    net_in = st.net_input_bytes
+    net_out = st.net_output_bytes
+    for c in server.clients.values():
+        net_in += c.tot_net_in
+        net_out += c.tot_net_out
+    return net_in, net_out
+
+
+def _stats(server: Server) -> list[str]:
+    st = server.stats
+    ctx = server.ctx
+    net_in, net_out = net_bytes(server)
+    pubsub = getattr(server, "pubsub", None)
+    return [
+        "# Stats",
+        f"total_connections_received:{st.numconnections}",
+        f"total_commands_processed:{st.numcommands}",
+        f"instantaneous_ops_per_sec:{int(st.instantaneous('ops'))}",
+        f"total_net_input_bytes:{net_in}",
+        f"total_net_output_bytes:{net_out}",
+        "total_net_repl_input_bytes:0",
+        "total_net_repl_output_bytes:0",
+        f"instantaneous_input_kbps:{st.instantaneous('net_in') / 1024:.2f}",
+        f"instantaneous_output_kbps:{st.instantaneous('net_out') / 1024:.2f}",
+        "instantaneous_input_repl_kbps:0.00",
+        "instantaneous_output_repl_kbps:0.00",
+        f"rejected_connections:{st.rejected_conn}",
+        "sync_full:0",
+        "sync_partial_ok:0",
+        "sync_partial_err:0",
+        f"expired_keys:{ctx.expired_keys}",
+        f"expired_stale_perc:{ctx.expired_stale_perc * 100:.2f}",
+        f"expired_time_cap_reached_count:{ctx.expired_time_cap_reached_count}",
+        f"expire_cycle_cpu_milliseconds:{st.expire_cycle_time_used_us // 1000}",
+        f"evicted_keys:{st.evicted_keys}",
+        f"evicted_clients:{st.evicted_clients}",
+        "total_eviction_exceeded_time:0",
+        "current_eviction_exceeded_time:0",
+        f"keyspace_hits:{ctx.hits}",
+        f"keyspace_misses:{ctx.misses}",
+        f"pubsub_channels:{_count(pubsub, 'channels')}",
+        f"pubsub_patterns:{_count(pubsub, 'patterns')}",
+        f"pubsubshard_channels:{_count(pubsub, 'shard_channels')}",
+        "latest_fork_usec:0",
+        "total_forks:0",
+        "migrate_cached_sockets:0",
+        "slave_expires_tracked_keys:0",
+        "active_defrag_hits:0",
+        "active_defrag_misses:0",
+        "active_defrag_key_hits:0",
+        "active_defrag_key_misses:0",
+        "total_active_defrag_time:0",
+        "current_active_defrag_time:0",
+        "tracking_total_keys:0",
+        "tracking_total_items:0",
+        "tracking_total_prefixes:0",
+        f"unexpected_error_replies:{st.unexpected_error_replies}",
+        f"total_error_replies:{st.total_error_replies}",
+        "dump_payload_sanitizations:0",
+        f"total_reads_processed:{st.reads_processed}",
+        f"total_writes_processed:{st.writes_processed}",
+        "io_threaded_reads_processed:0",
+        "io_threaded_writes_processed:0",
+        "reply_buffer_shrinks:0",
+        "reply_buffer_expands:0",
+    ]
+
+
+def _replication(server: Server) -> list[str]:
+    provider = getattr(server, "replication_info", None)
+    if provider is not None:
+        return ["# Replication", *provider()]
+    return [
+        "# Replication",
+        "role:master",
+        "connected_slaves:0",
+        "master_failover_state:no-failover",
+        f"master_replid:{server.replid}",
+        f"master_replid2:{getattr(server, 'replid2', _NO_REPLID)}",
+        "master_repl_offset:0",
+        "second_repl_offset:-1",
+        "repl_backlog_active:0",
+        f"repl_backlog_size:{server.config['repl-backlog-size']}",
+        "repl_backlog_first_byte_offset:0",
+        "repl_backlog_histlen:0",
+    ]
+
+
+def _cpu(server: Server) -> list[str]:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    thread_usage = getattr(resource, "RUSAGE_THREAD", None)
+    main = resource.getrusage(thread_usage) if thread_usage is not None else me
+    return [
+        "# CPU",
+        f"used_cpu_sys:{_timeval(me.ru_stime)}",
+        f"used_cpu_user:{_timeval(me.ru_utime)}",
+        f"used_cpu_sys_children:{_timeval(kids.ru_stime)}",
+        f"used_cpu_user_children:{_timeval(kids.ru_utime)}",
+        f"used_cpu_sys_main_thread:{_timeval(main.ru_stime)}",
+        f"used_cpu_user_main_thread:{_timeval(main.ru_utime)}",
+    ]
+
+
+def _modules(server: Server) -> list[str]:
+    return ["# Modules"]
+
+
+def _counted_specs() -> Iterable[CommandSpec]:
+    for spec in all_specs():
+        if spec.calls or spec.failed_calls or spec.rejected_calls:
+            yield spec
+
+
+def _commandstats(server: Server) -> list[str]:
+    out = ["# Commandstats"]
+    for spec in _counted_specs():
+        per_call = spec.usec / spec.calls if spec.calls else 0.0
+        out.append(
+            f"cmdstat_{spec.fullname}:calls={spec.calls},usec={spec.usec},usec_per_call={per_call:.2f},"
+            f"rejected_calls={spec.rejected_calls},failed_calls={spec.failed_calls}"
+        )
+    return out
+
+
+def _errorstats(server: Server) -> list[str]:
+    # Redis keeps error codes in a rax, so they come out in byte order.
+    out = ["# Errorstats"]
+    for code, count in sorted(server.stats.errors.items()):
+        out.append(f"errorstat_{code.decode(errors='replace')}:count={count}")
+    return out
+
+
+def _trim_double(value: float) -> str:
+    text = f"{value:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def _latencystats(server: Server) -> list[str]:
+    out = ["# Latencystats"]
+    histograms = server.stats.latency
+    if not histograms:
+        return out
+    percentiles = list(server.config["latency-tracking-info-percentiles"])
+    labels = [f"p{_trim_double(p)}" for p in percentiles]
+    for spec in all_specs():
+        hist = histograms.get(spec.fullname)
+        if not hist:
+            continue
+        values = server.stats.latency_percentiles(hist, percentiles)
+        fields = ",".join(f"{label}={v / 1000.0:.3f}" for label, v in zip(labels, values, strict=True))
+        out.append(f"latency_percentiles_usec_{spec.fullname}:{fields}")
+    return out
+
+
+def _cluster(server: Server) -> list[str]:
+    return ["# Cluster", f"cluster_enabled:{1 if server.config['cluster-enabled'] else 0}"]
+
+
+def _keyspace(server: Server) -> list[str]:
+    out = ["# Keyspace"]
+    for db in server.dbs:
+        keys = len(db)
+        if keys:
+            out.append(f"db{db.id}:keys={keys},expires={db.expires_count()},avg_ttl={db.avg_ttl()}")
+    return out
+
+
+# Section name -> builder, in the order Redis prints them.
+SECTIONS: dict[str, Callable[[Server], list[str]]] = {
+    "server": _server,
+    "clients": _clients,
+    "memory": _memory,
+    "persistence": _persistence,
+    "stats": _stats,
+    "replication": _replication,
+    "cpu": _cpu,
+    "modules": _modules,
+    "commandstats": _commandstats,
+    "errorstats": _errorstats,
+    "latencystats": _latencystats,
+    "cluster": _cluster,
+    "keyspace": _keyspace,
+}
+ALL_SECTIONS = frozenset(SECTIONS)
+DEFAULT_SECTIONS = ALL_SECTIONS - {"commandstats", "latencystats"}
+_ALIASES = {"module_list": "modules"}
+
+
+def select_sections(args: list[bytes]) -> set[str]:
+    """genInfoSectionDict: the sections INFO's arguments name ("all", "everything", "default" included)."""
+    if not args:
+        return set(DEFAULT_SECTIONS)
+    chosen: set[str] = set()
+    for raw in args:
+        name = raw.decode("utf-8", "replace").lower()
+        if name in ("all", "everything"):
+            chosen |= ALL_SECTIONS
+        elif name == "default":
+            chosen |= DEFAULT_SECTIONS
+        else:
+            chosen.add(_ALIASES.get(name, name))
+    return chosen
+
+
+def build_info(server: Server, args: list[bytes]) -> str:
+    """The INFO reply text for the requested sections: sections separated by a blank line, CRLF endings."""
+    chosen = select_sections(args)
+    parts: list[str] = []
+    for name, builder in SECTIONS.items():
+        if name in chosen:
+            parts.append("\r\n".join(builder(server)) + "\r\n")
+    return "\r\n".join(parts)
+
+
+def info_fields(server: Server, section: str) -> dict[str, str]:
+    """One section's fields as a dict (for other modules: ROLE, MEMORY STATS, tests)."""
+    fields: dict[str, str] = {}
+    for line in SECTIONS[section](server)[1:]:
+        key, _, value = line.partition(":")
+        fields[key] = value
+    return fields
