@@ -402,7 +402,7 @@ def swapdb_command(c: Client, argv: list[bytes]) -> None:
         dbs[id1].swap_with(dbs[id2])
         # Clients stay on their db index and now see the other contents: WATCH and blocked-key bookkeeping
         # (touchAllWatchedKeysInDb, scanDatabaseForReadyKeys) subscribe here.
-        for hook in getattr(server, "swapdb_hooks", ()):
+        for hook in server.swapdb_hooks:
             hook(dbs[id1], dbs[id2])
     server.dirty += 1
     c.out.raw(_OK)

@@ -87,6 +87,7 @@ class Server:
         # state without notifying it; commands/connection.py resets the Client fields itself.
         self.reset_client_hooks: list[Any] = []
         self.cron_hooks: list[Any] = []
+        self.swapdb_hooks: list[Any] = []
         # WATCH and keyspace notifications install these (keyspace/notify.signal_write calls them).
         self.watch_hook: Any = None
         self.notify_hook: Any = None

@@ -23,6 +23,12 @@ def _wrongtype(oracle: Oracle, key: str = "wt") -> str:
     return key
 
 
+def _hits_misses(client) -> tuple[int, int]:
+    reply = client.command("INFO", "stats").decode()
+    fields = dict(line.split(":", 1) for line in reply.split("\r\n") if ":" in line)
+    return int(fields["keyspace_hits"]), int(fields["keyspace_misses"])
+
+
 # ------------------------------------------------------------------------------------------- table rows
 
 
@@ -38,6 +44,24 @@ def test_arity_errors(oracle):
                  ("GETRANGE", "k", "0"), ("SUBSTR", "k", "0"), ("SETRANGE", "k", "0"), ("INCR",), ("DECR", "a", "b"),
                  ("INCRBY", "k"), ("DECRBY", "k"), ("INCRBYFLOAT", "k"), ("LCS", "a")):
         oracle.error(*args)
+
+
+@pytest.mark.parametrize("args", [
+    ("GET", "s"), ("GET", "nokey"), ("MGET", "s", "nokey", "s", "n"), ("SET", "s", "v"), ("SET", "s", "v", "GET"),
+    ("SET", "x", "v", "NX", "GET"), ("SETNX", "s", "v"), ("SETEX", "s", 100, "v"), ("GETSET", "s", "w"),
+    ("GETSET", "new", "w"), ("GETDEL", "s"), ("GETDEL", "nokey"), ("GETEX", "s", "EX", 100), ("GETEX", "nokey"),
+    ("MSET", "s", "1", "n", "2"), ("MSETNX", "a", "1", "b", "2"), ("MSETNX", "s", "1", "b", "2"), ("APPEND", "s", "x"),
+    ("STRLEN", "s"), ("STRLEN", "nokey"), ("GETRANGE", "s", 0, 1), ("GETRANGE", "nokey", 0, 1), ("SETRANGE", "s", 1, "x"),
+    ("INCR", "n"), ("INCRBY", "nokey", 5), ("INCRBYFLOAT", "n", "1.5"), ("LCS", "s", "nokey"), ("LCS", "s", "n", "LEN"),
+])
+def test_keyspace_hits_and_misses(oracle, args):
+    oracle.do("MSET", "s", "value", "n", "10")
+    before = _hits_misses(oracle.ours), _hits_misses(oracle.redis)
+    oracle.do(*args)
+    after = _hits_misses(oracle.ours), _hits_misses(oracle.redis)
+    ours = (after[0][0] - before[0][0], after[0][1] - before[0][1])
+    theirs = (after[1][0] - before[1][0], after[1][1] - before[1][1])
+    assert ours == theirs, f"{args}: (hits, misses) pyredcache {ours} != redis {theirs}"
 
 
 # -------------------------------------------------------------------------------------------------- GET SET

@@ -55,7 +55,7 @@ MIXED = (
     + b"*-1\r\n*0\r\n"
     + encode_command("PING")
 )
-MIXED_COUNT = 15
+MIXED_COUNT = 14
 
 
 # ------------------------------------------------------------------------------- big pipelines
