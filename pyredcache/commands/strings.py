@@ -20,12 +20,12 @@ if TYPE_CHECKING:
     from ..server.client import Client
 
 _OK = b"+OK\r\n"
-# Enum member lookups cost more than the rest of a SET: read them once.
-_STRING_EVENT = Event.STRING
-_GENERIC_EVENT = Event.GENERIC
 _ONE = b":1\r\n"
 _ZERO = b":0\r\n"
 _EMPTY_BULK = b"$0\r\n\r\n"
+# Enum member lookups cost more than the rest of a SET: read them once.
+_STRING_EVENT = Event.STRING
+_GENERIC_EVENT = Event.GENERIC
 
 # Option bits shared by SET and GETEX (parseExtendedStringArgumentsOrReply).
 NX = 1

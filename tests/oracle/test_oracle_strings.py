@@ -17,9 +17,12 @@ STRING_COMMANDS = (
 
 
 def _wrongtype(oracle: Oracle, key: str = "wt") -> str:
-    """A key holding a list on both servers."""
+    """A key holding a list on both servers (skips until pyredcache has lists: the data-types issue)."""
     oracle.do("DEL", key)
-    oracle.do("RPUSH", key, "x")
+    ours, theirs = oracle.both("RPUSH", key, "x")
+    if ours.startswith(b"-ERR unknown command"):
+        pytest.skip("no collection type is implemented yet (lists arrive with the data-types issue)")
+    assert ours == theirs
     return key
 
 
