@@ -1,26 +1,22 @@
-"""Server commands (group "server"): INFO CONFIG FLUSHDB FLUSHALL DBSIZE TIME SHUTDOWN SLOWLOG MONITOR DEBUG MEMORY.
+"""Server commands (group "server"): INFO CONFIG FLUSHDB FLUSHALL DBSIZE TIME SHUTDOWN SLOWLOG MONITOR MEMORY.
 
-COMMAND itself lives in command_docs.py. INFO's sections are built by server/info.py.
+COMMAND lives in command_docs.py and DEBUG in debug.py; INFO's sections are built by server/info.py.
 """
 from __future__ import annotations
 
-import hashlib
 import ipaddress
-import re
-import struct
 import sys
 import time
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from .. import errors
 from ..config import ConfigReplyError
 from ..config import lookup as lookup_directive
-from ..datatypes.encoding import encoding_name, is_shared_integer, string_int_value, type_name
 from ..errors import ReplyError
 from ..server.client import ClientFlag
 from ..server.info import MemoryReport, build_info
 from .args import parse_int
-from .table import all_specs, command, container, key_range, subcommand
+from .table import command, container, key_range, subcommand
 
 if TYPE_CHECKING:
     from .._speedups.keyspace import Db
@@ -32,7 +28,18 @@ _LRU_CLOCK_MAX: Final = (1 << 24) - 1
 _SHARED_REFCOUNT: Final = 2147483647
 
 
-def _help(c: Client, name: str, lines: tuple[str, ...]) -> None:
+def lookup_notouch(c: Client, key: bytes) -> object | None:
+    """objectCommandLookup: no LRU touch, but keyspace hits/misses are counted."""
+    value = c.db.peek(key)
+    ctx = c.server.ctx
+    if value is None:
+        ctx.misses += 1
+    else:
+        ctx.hits += 1
+    return value
+
+
+def help_reply(c: Client, name: str, lines: tuple[str, ...]) -> None:
     """addReplyHelp: the usage line, the subcommand lines, then HELP itself, as status replies."""
     out = c.out
     out.array_header(len(lines) + 3)
@@ -146,7 +153,7 @@ def _bytes(text: str) -> bytes:
             summary="Show helpful text about the different subcommands")
 def config_help_command(c: Client, argv: list[bytes]) -> None:
     """CONFIG HELP"""
-    _help(c, "CONFIG", _CONFIG_HELP)
+    help_reply(c, "CONFIG", _CONFIG_HELP)
 
 
 @subcommand("config", "get", -3, _CONFIG_ADMIN, since="2.0.0",
@@ -209,8 +216,6 @@ def reset_stats(server: Server) -> None:
     ctx.expired_keys = 0
     ctx.expired_stale_perc = 0.0
     ctx.expired_time_cap_reached_count = 0
-    for spec in all_specs():
-        spec.calls = spec.usec = spec.rejected_calls = spec.failed_calls = 0
 
 
 @subcommand("config", "rewrite", 2, _CONFIG_ADMIN, since="2.8.0", complexity="O(1)",
@@ -277,8 +282,8 @@ def flushall_command(c: Client, argv: list[bytes]) -> None:
     removed = 0
     for db in server.dbs:
         removed += empty_db(server, db)
-    # flushAllDataAndResetRDB: the removed keys plus one, so an empty FLUSHALL still propagates.
-    server.dirty += removed + 1
+    # 7.0 counts only the removed keys (an empty FLUSHALL is propagated by forcing it, not through dirty).
+    server.dirty += removed
     c.out.raw(_OK)
 
 
@@ -367,7 +372,7 @@ _SLOWLOG_HELP: Final = (
             summary="Show helpful text about the different subcommands")
 def slowlog_help_command(c: Client, argv: list[bytes]) -> None:
     """SLOWLOG HELP"""
-    _help(c, "SLOWLOG", _SLOWLOG_HELP)
+    help_reply(c, "SLOWLOG", _SLOWLOG_HELP)
 
 
 @subcommand("slowlog", "get", -2, "ADMIN LOADING STALE", since="2.2.12",
@@ -419,413 +424,6 @@ def slowlog_reset_command(c: Client, argv: list[bytes]) -> None:
     c.out.raw(_OK)
 
 
-# ---------------------------------------------------------------------------------------------- DEBUG
-
-_DEBUG_HELP: Final = (
-    "CHANGE-REPL-ID",
-    "    Change the replication IDs of the instance.",
-    "    Dangerous: should be used only for testing the replication subsystem.",
-    "DIGEST",
-    "    Output a hex signature representing the current DB content.",
-    "DIGEST-VALUE <key> [<key> ...]",
-    "    Output a hex signature of the values of all the specified keys.",
-    "ERROR <string>",
-    "    Return a Redis protocol error with <string> as message. Useful for clients",
-    "    unit tests to simulate Redis errors.",
-    "LOG <message>",
-    "    Write <message> to the server log.",
-    "OBJECT <key>",
-    "    Show low level info about `key` and associated value.",
-    "POPULATE <count> [<prefix>] [<size>]",
-    "    Create <count> string keys named key:<num>. If <prefix> is specified then",
-    "    it is used instead of the 'key' prefix. These are not propagated to",
-    "    replicas. Cluster slots are not respected so keys not belonging to the",
-    "    current node can be created in cluster mode.",
-    "PROTOCOL <type>",
-    "    Reply with a test value of the specified type. <type> can be: string,",
-    "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
-    "    true, false.",
-    "SET-ACTIVE-EXPIRE <0|1>",
-    "    Setting it to 0 disables expiring keys in background when they are not",
-    "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
-    "    default.",
-    "SLEEP <seconds>",
-    "    Stop the server for <seconds>. Decimals allowed.",
-)
-
-_FLOAT_PREFIX: Final = re.compile(rb"\s*[+-]?(?:inf(?:inity)?|nan|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)", re.I)
-_INT_PREFIX: Final = re.compile(rb"\s*[+-]?\d+")
-
-
-def atof(raw: bytes) -> float:
-    """C's strtod on the longest valid prefix (0.0 when there is none), as DEBUG SLEEP reads its argument."""
-    m = _FLOAT_PREFIX.match(raw)
-    return float(m.group()) if m else 0.0
-
-
-def atoi(raw: bytes) -> int:
-    """C's atoi: the leading integer, 0 when there is none (wrapped to 32 bits)."""
-    m = _INT_PREFIX.match(raw)
-    if not m:
-        return 0
-    value = int(m.group()) & 0xFFFFFFFF
-    return value - (1 << 32) if value >= 1 << 31 else value
-
-
-@command("debug", -2, "ADMIN NOSCRIPT LOADING STALE PROTECTED", group="server", since="1.0.0",
-         complexity="Depends on subcommand.", summary="A container for debugging commands", doc_flags=("syscmd",))
-def debug_command(c: Client, argv: list[bytes]) -> None:
-    """DEBUG subcommand [argument ...]"""
-    server = c.server
-    if not server.config.protected_action_allowed("enable-debug-command", is_local_client(c)):
-        raise ReplyError(errors.command_not_allowed("DEBUG", "enable-debug-command"))
-    sub = argv[1].lower()
-    handler = _DEBUG.get((sub, len(argv)))
-    if handler is None:
-        handler = _DEBUG.get((sub, -1))
-        if handler is None or len(argv) < 3:
-            raise ReplyError(errors.subcommand_syntax(argv[1], argv[0]))
-    handler(c, argv)
-
-
-def _debug_help(c: Client, argv: list[bytes]) -> None:
-    _help(c, "DEBUG", _DEBUG_HELP)
-
-
-def _debug_sleep(c: Client, argv: list[bytes]) -> None:
-    # DEBUG SLEEP exists to stall the whole server (tests of timeouts and latency), so it blocks on purpose.
-    seconds = atof(argv[2])
-    if seconds > 0:
-        time.sleep(seconds)
-    c.out.raw(_OK)
-
-
-def _debug_set_active_expire(c: Client, argv: list[bytes]) -> None:
-    c.server.ctx.active_expire_enabled = bool(atoi(argv[2]))
-    c.out.raw(_OK)
-
-
-def _debug_log(c: Client, argv: list[bytes]) -> None:
-    c.server.log.warning("DEBUG LOG: " + argv[2].decode("utf-8", "replace"))
-    c.out.raw(_OK)
-
-
-def _debug_error(c: Client, argv: list[bytes]) -> None:
-    raise ReplyError(argv[2].replace(b"\r", b" ").replace(b"\n", b" "))
-
-
-def _debug_change_repl_id(c: Client, argv: list[bytes]) -> None:
-    server = c.server
-    server.log.warning("Changing replication IDs after receiving DEBUG change-repl-id")
-    server.replid = hashlib.sha1(struct.pack("d", time.time()) + server.replid.encode()).hexdigest()
-    server.replid2 = "0" * 40
-    c.out.raw(_OK)
-
-
-def _debug_object(c: Client, argv: list[bytes]) -> None:
-    key = argv[2]
-    server = c.server
-    value = _lookup_notouch(c, key)
-    if value is None:
-        raise ReplyError(errors.NO_SUCH_KEY)
-    lru = c.db.get_lru(key)
-    clock = server.ctx.lru_clock()
-    idle = clock - lru if clock >= lru else clock + (_LRU_CLOCK_MAX - lru)
-    refcount = 1
-    if is_shared_integer(value):
-        config = server.config
-        policy = config["maxmemory-policy"]
-        if not config["maxmemory"] or not ("lru" in policy or "lfu" in policy):
-            refcount = _SHARED_REFCOUNT
-    extra = getattr(value, "debug_object_extra", "")
-    line = (f"Value at:0x{id(value):x} refcount:{refcount} encoding:{encoding_name(value).decode()} "
-            f"serializedlength:{serialized_length(value, server)} lru:{lru} lru_seconds_idle:{idle}{extra}")
-    c.out.simple(line.encode())
-
-
-def _lookup_notouch(c: Client, key: bytes) -> object | None:
-    """objectCommandLookup: no LRU touch, but keyspace hits/misses are counted."""
-    value = c.db.peek(key)
-    ctx = c.server.ctx
-    if value is None:
-        ctx.misses += 1
-    else:
-        ctx.hits += 1
-    return value
-
-
-def _rdb_len_size(n: int) -> int:
-    # rdbSaveLen: 6-bit, 14-bit, 32-bit or 64-bit length encodings.
-    if n < 1 << 6:
-        return 1
-    if n < 1 << 14:
-        return 2
-    if n <= 0xFFFFFFFF:
-        return 5
-    return 9
-
-
-def serialized_length(value: object, server: Server) -> int:
-    """rdbSavedObjectLen for DEBUG OBJECT (strings exactly when incompressible; other types ask the value)."""
-    if type(value) is bytes or type(value) is bytearray:
-        data = bytes(value)  # type: ignore[arg-type]
-        n = len(data)
-        number = string_int_value(data) if n <= 11 else None
-        if number is not None and -(1 << 31) <= number < 1 << 31:
-            # rdbTryIntegerEncoding: 1-, 2- or 4-byte integers after a one-byte type marker.
-            if -(1 << 7) <= number < 1 << 7:
-                return 2
-            if -(1 << 15) <= number < 1 << 15:
-                return 3
-            return 5
-        if server.config["rdbcompression"] and n > 20:
-            compressed = _lzf_size(data)
-            if compressed is not None:
-                return 1 + _rdb_len_size(compressed) + _rdb_len_size(n) + compressed
-        return _rdb_len_size(n) + n
-    length = getattr(value, "rdb_serialized_length", None)
-    return int(length()) if callable(length) else 0
-
-
-def _lzf_size(data: bytes) -> int | None:
-    """Length of liblzf's output for ``data`` with Redis's settings (HLOG 16, VERY_FAST), or None when it
-    does not fit in len-4 bytes (rdbSaveLzfStringObject then stores the string uncompressed).
-
-    Only the output size is needed (DEBUG OBJECT's serializedlength), so no bytes are produced.
-    """
-    n = len(data)
-    out_len = n - 4
-    if n < 3 or out_len <= 0:
-        return None
-    htab: dict[int, int] = {}
-    ip = 0
-    op = 1      # the first literal run's header byte
-    lit = 0
-    hval = (data[0] << 8) | data[1]
-    while ip < n - 2:
-        hval = ((hval << 8) | data[ip + 2]) & 0xFFFFFF
-        slot = ((hval >> 8) - hval * 5) & 0xFFFF
-        ref = htab.get(slot, 0)
-        htab[slot] = ip
-        if (0 < ref and ip - ref - 1 < 8192 and data[ref + 2] == data[ip + 2]
-                and data[ref] == data[ip] and data[ref + 1] == data[ip + 1]):
-            length = 2
-            maxlen = min(n - ip - length, 264)
-            if op - (lit == 0) + 4 >= out_len:
-                return None
-            op -= lit == 0
-            stopped = False
-            if maxlen > 16:
-                # liblzf's unrolled loop: 16 steps without the maxlen check
-                for _ in range(16):
-                    length += 1
-                    if data[ref + length] != data[ip + length]:
-                        stopped = True
-                        break
-            if not stopped:
-                length += 1
-                while length < maxlen and data[ref + length] == data[ip + length]:
-                    length += 1
-            length -= 2
-            ip += 1
-            op += 2 if length < 7 else 3
-            op += 1     # next literal run's header
-            lit = 0
-            ip += length + 1
-            if ip >= n - 2:
-                break
-            ip -= 2
-            hval = (data[ip] << 8) | data[ip + 1]
-            for _ in range(2):
-                hval = ((hval << 8) | data[ip + 2]) & 0xFFFFFF
-                htab[((hval >> 8) - hval * 5) & 0xFFFF] = ip
-                ip += 1
-        else:
-            if op >= out_len:
-                return None
-            lit += 1
-            op += 1
-            ip += 1
-            if lit == 32:
-                lit = 0
-                op += 1
-    if op + 3 > out_len:
-        return None
-    while ip < n:
-        lit += 1
-        op += 1
-        ip += 1
-        if lit == 32:
-            lit = 0
-            op += 1
-    op -= lit == 0
-    return op
-
-
-# DEBUG DIGEST: Redis's OBJ_* type codes, mixed into each value's digest.
-_TYPE_CODES: Final = {b"string": 0, b"list": 1, b"set": 2, b"zset": 3, b"hash": 4, b"stream": 6}
-
-
-def xor_digest(digest: bytearray, data: bytes) -> None:
-    """xorDigest: XOR SHA1(data) into the 20-byte digest (order-independent accumulation)."""
-    for i, b in enumerate(hashlib.sha1(data).digest()):
-        digest[i] ^= b
-
-
-def mix_digest(digest: bytearray, data: bytes) -> None:
-    """mixDigest: XOR SHA1(data) in, then replace the digest by its own SHA1 (order-dependent)."""
-    xor_digest(digest, data)
-    digest[:] = hashlib.sha1(bytes(digest)).digest()
-
-
-def object_digest(db: Db, key: bytes, value: object, digest: bytearray) -> bytearray:
-    """xorObjectDigest: mix one value (its type, contents and whether it has a TTL) into ``digest``.
-
-    Non-string values contribute through ``value.debug_digest(digest, mix_digest, xor_digest)``.
-    """
-    tname = type_name(value)
-    mix_digest(digest, struct.pack(">I", _TYPE_CODES.get(tname, 5)))
-    if tname == b"string":
-        mix_digest(digest, bytes(value))  # type: ignore[call-overload]
-    else:
-        contribute = getattr(value, "debug_digest", None)
-        if contribute is not None:
-            contribute(digest, mix_digest, xor_digest)
-    if db.get_expire(key) != -1:
-        xor_digest(digest, b"!!expire!!")
-    return digest
-
-
-def dataset_digest(server: Server) -> bytes:
-    """computeDatasetDigest: order-independent over keys; 20 zero bytes for an empty dataset."""
-    final = bytearray(20)
-    for db in server.dbs:
-        if not len(db):
-            continue
-        mix_digest(final, struct.pack(">I", db.id))
-        for key, value, _expire in db.items():
-            digest = bytearray(20)
-            mix_digest(digest, key)
-            object_digest(db, key, value, digest)
-            xor_digest(final, bytes(digest))
-    return bytes(final)
-
-
-def _debug_digest(c: Client, argv: list[bytes]) -> None:
-    c.out.simple(dataset_digest(c.server).hex().encode())
-
-
-def _debug_digest_value(c: Client, argv: list[bytes]) -> None:
-    out = c.out
-    out.array_header(len(argv) - 2)
-    db = c.db
-    for key in argv[2:]:
-        value = _lookup_notouch(c, key)
-        digest = object_digest(db, key, value, bytearray(20)) if value is not None else bytearray(20)
-        out.simple(digest.hex().encode())
-
-
-def _debug_populate(c: Client, argv: list[bytes]) -> None:
-    if len(argv) > 5:
-        raise ReplyError(errors.subcommand_syntax(argv[1], argv[0]))
-    count = _positive(argv[2])
-    size = _positive(argv[4]) if len(argv) == 5 else 0
-    prefix = argv[3] if len(argv) >= 4 else b"key"
-    db = c.db
-    server = c.server
-    watch = server.watch_hook
-    for j in range(count):
-        key = b"%s:%d" % (prefix, j)
-        if db.lookup_write(key) is not None:
-            continue
-        value = b"value:%d" % j
-        if size:
-            value = value[:size].ljust(size, b"\x00")
-        db.set_key(key, value)
-        # Not propagated and no keyspace event, as Redis; WATCH still sees the key change.
-        if watch is not None:
-            watch(db, key)
-    c.out.raw(_OK)
-
-
-def _positive(raw: bytes) -> int:
-    try:
-        value = parse_int(raw)
-    except ReplyError:
-        raise ReplyError(errors.MUST_BE_POSITIVE) from None
-    if value < 0:
-        raise ReplyError(errors.MUST_BE_POSITIVE)
-    return value
-
-
-def _debug_protocol(c: Client, argv: list[bytes]) -> None:
-    kind = argv[2].lower()
-    out = c.out
-    if kind == b"string":
-        out.bulk(b"Hello World")
-    elif kind == b"integer":
-        out.integer(12345)
-    elif kind == b"double":
-        out.put_double(3.141)
-    elif kind == b"bignum":
-        out.bignum(b"1234567999999999999999999999999999999")
-    elif kind == b"null":
-        out.null()
-    elif kind in (b"array", b"set"):
-        if kind == b"array":
-            out.array_header(3)
-        else:
-            out.set_header(3)
-        for j in range(3):
-            out.integer(j)
-    elif kind == b"map":
-        out.map_header(3)
-        for j in range(3):
-            out.integer(j)
-            out.boolean(j == 1)
-    elif kind == b"attrib":
-        if c.resp >= 3:
-            out.raw(b"|1\r\n")
-            out.bulk(b"key-popularity")
-            out.array_header(2)
-            out.bulk(b"key:123")
-            out.integer(90)
-        out.bulk(b"Some real reply following the attribute")
-    elif kind == b"push":
-        if c.resp < 3:
-            raise ReplyError(errors.RESP2_NOT_SUPPORTED)
-        out.push_header(2)
-        out.bulk(b"server-cpu-usage")
-        out.integer(42)
-        out.bulk(b"Some real reply following the push reply")
-    elif kind == b"verbatim":
-        out.verbatim(b"This is a verbatim\nstring", b"txt")
-    elif kind == b"true":
-        out.boolean(True)
-    elif kind == b"false":
-        out.boolean(False)
-    else:
-        raise ReplyError(errors.DEBUG_PROTOCOL_TYPES)
-
-
-_Handler = Any
-# (lower-case subcommand, exact argc) -> handler; argc -1 means "3 or more" (the key-list forms).
-_DEBUG: Final[dict[tuple[bytes, int], _Handler]] = {
-    (b"help", 2): _debug_help,
-    (b"sleep", 3): _debug_sleep,
-    (b"set-active-expire", 3): _debug_set_active_expire,
-    (b"log", 3): _debug_log,
-    (b"error", 3): _debug_error,
-    (b"change-repl-id", 2): _debug_change_repl_id,
-    (b"object", 3): _debug_object,
-    (b"digest", 2): _debug_digest,
-    (b"digest-value", -1): _debug_digest_value,
-    (b"digest-value", 2): _debug_digest_value,
-    (b"populate", -1): _debug_populate,
-    (b"protocol", 3): _debug_protocol,
-}
-
-
 # ---------------------------------------------------------------------------------------------- MEMORY
 
 container("memory", -2, group="server", since="4.0.0", complexity="Depends on subcommand.",
@@ -853,7 +451,7 @@ _ENTRY_OVERHEAD: Final = 48 + 8
             summary="Show helpful text about the different subcommands")
 def memory_help_command(c: Client, argv: list[bytes]) -> None:
     """MEMORY HELP"""
-    _help(c, "MEMORY", _MEMORY_HELP)
+    help_reply(c, "MEMORY", _MEMORY_HELP)
 
 
 @subcommand("memory", "usage", -3, "READONLY", keys=[key_range(2, "RO")], since="4.0.0",
@@ -875,7 +473,7 @@ def memory_usage_command(c: Client, argv: list[bytes]) -> None:
         else:
             raise ReplyError(errors.SYNTAX)
     key = argv[2]
-    value = _lookup_notouch(c, key)
+    value = lookup_notouch(c, key)
     if value is None:
         c.out.null()
         return
@@ -920,7 +518,7 @@ def memory_stats_command(c: Client, argv: list[bytes]) -> None:
     """MEMORY STATS"""
     server = c.server
     m = MemoryReport(server)
-    fields: list[tuple[bytes, object]] = [
+    fields: list[tuple[bytes, int]] = [
         (b"peak.allocated", m.peak),
         (b"total.allocated", m.used),
         (b"startup.allocated", m.startup),
@@ -934,10 +532,10 @@ def memory_stats_command(c: Client, argv: list[bytes]) -> None:
     ]
     dbs = [(db.id, len(db), db.expires_count()) for db in server.dbs if len(db)]
     out = c.out
-    out.map_header(len(fields) + len(dbs) + 16)
+    out.map_header(len(fields) + len(dbs) + 17)
     for name, value in fields:
         out.bulk(name)
-        out.integer(value)  # type: ignore[arg-type]
+        out.integer(value)
     for dbid, keys, expires in dbs:
         # Per-db overhead: the hash table buckets and entries of the keys and expires tables.
         out.bulk(b"db.%d" % dbid)

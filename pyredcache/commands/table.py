@@ -288,11 +288,8 @@ class CommandSpec:
     fast_range: tuple[int, int, int] | None = None   # (first, lastkey>=0, step) for the one-plain-spec rows
     # encoded COMMAND INFO / DOCS replies, keyed by (kind, resp); filled on first use
     reply_cache: dict[tuple[str, int], bytes] = field(default_factory=dict)
-    # runtime statistics (commandstats): calls, usec, rejected_calls, failed_calls
-    calls: int = 0
-    usec: int = 0
-    rejected_calls: int = 0
-    failed_calls: int = 0
+    # position of this row in each server's per-command statistics (server/stats.py CommandStat list)
+    index: int = -1
 
     def get_keys(self, argv: list[bytes]) -> list[int]:
         """Key positions in argv (getKeysFromCommandWithSpecs); [] when there are none or argv is invalid."""
@@ -484,7 +481,18 @@ def _make(name: str, arity: int, flags: str | int, keys: Sequence[KeySpec],
         raise ValueError(f"{fullname}: {exc}") from None
     _validate(spec)
     _derive(spec)
+    spec.index = len(_ALL_ROWS)
+    _ALL_ROWS.append(spec)
     return spec
+
+
+# Every row ever made, in creation order: row.index is its position (per-server statistics are lists).
+_ALL_ROWS: list[CommandSpec] = []
+
+
+def row_count() -> int:
+    """How many rows (commands and subcommands) the table holds."""
+    return len(_ALL_ROWS)
 
 
 def command(name: str, arity: int, flags: str | int = "", keys: Sequence[KeySpec] = (),

@@ -20,7 +20,7 @@ _monotonic = time.monotonic
 
 
 class ClientProtocol(asyncio.Protocol):
-    __slots__ = ("server", "client", "transport", "parser", "closed", "deferred")
+    __slots__ = ("server", "client", "transport", "parser", "closed", "deferred", "deferred_bytes")
 
     def __init__(self, server: Server) -> None:
         self.server = server
@@ -29,6 +29,7 @@ class ClientProtocol(asyncio.Protocol):
         self.parser: RequestParser | None = None
         self.closed = False
         self.deferred: list[list[bytes]] | None = None
+        self.deferred_bytes = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         t: asyncio.Transport = transport  # type: ignore[assignment]
@@ -76,7 +77,15 @@ class ClientProtocol(asyncio.Protocol):
         c.last_interaction = _monotonic()
         requests = parser.feed(data)
         if self.deferred is not None:
+            # A blocked or paused client is still read, as in Redis, so that a disconnect frees it at once;
+            # what it sends meanwhile waits here, within client-query-buffer-limit.
             self.deferred.extend(requests)
+            self.deferred_bytes += len(data)
+            if parser.overflow or self.deferred_bytes > parser.query_buffer_limit:
+                self.server.log.warning(
+                    f"Closing client that reached max query buffer length: {self.server.client_info(c)}"
+                )
+                self.close()
             return
         self.server.ctx.now_ms = self.server.clock.now_ms()
         self.run(requests)
@@ -116,11 +125,14 @@ class ClientProtocol(asyncio.Protocol):
         if self.deferred is None:
             if parser.error is not None and not c.flags & (ClientFlag.CLOSE_ASAP | ClientFlag.CLOSE_AFTER_REPLY):
                 server.protocol_error(c, parser.error)
-                c.out.error(parser.error)
+                if not c.reply_mode:
+                    # CLIENT REPLY OFF/SKIP swallow this reply too (Redis then leaves the connection open
+                    # but deaf; we close it).
+                    c.out.error(parser.error)
                 c.flags |= ClientFlag.CLOSE_AFTER_REPLY
             elif parser.overflow:
                 server.log.warning(
-                    "Closing client that reached max query buffer length: %s" % server.client_info(c)
+                    f"Closing client that reached max query buffer length: {server.client_info(c)}"
                 )
                 c.flags |= ClientFlag.CLOSE_ASAP
         parser.authenticated = c.authenticated
@@ -129,8 +141,7 @@ class ClientProtocol(asyncio.Protocol):
     def defer(self, rest: list[list[bytes]]) -> None:
         """Keep unexecuted requests until the client may run again (blocked, or CLIENT PAUSE)."""
         self.deferred = list(rest)
-        if self.transport is not None:
-            self.transport.pause_reading()
+        self.deferred_bytes = 0
         self.server.waiting.add(self)
 
     def resume(self) -> None:
@@ -140,8 +151,6 @@ class ClientProtocol(asyncio.Protocol):
         requests = self.deferred
         self.deferred = None
         self.server.waiting.discard(self)
-        if self.transport is not None:
-            self.transport.resume_reading()
         self.run(requests)
 
     def flush(self) -> None:

@@ -34,6 +34,7 @@ _PUBSUB_ALLOWED = frozenset({
 _NO_AUTH = Flag.NO_AUTH
 _NO_MULTI = Flag.NO_MULTI
 _SKIP_SLOWLOG = Flag.SKIP_SLOWLOG
+_PROTECTED = Flag.PROTECTED
 _NOT_MONITORED = Flag.SKIP_MONITOR | Flag.ADMIN
 _MULTI = ClientFlag.MULTI
 
@@ -55,7 +56,7 @@ def reject(c: Client, message: str | bytes, spec: CommandSpec | None = None) -> 
         message = message.encode()
     c.out.error(message)
     if spec is not None:
-        spec.rejected_calls += 1
+        c.server.stats.commands[spec.index].rejected_calls += 1
     if c.flags & ClientFlag.MULTI:
         c.flags |= ClientFlag.DIRTY_EXEC
     c.server.stats.count_error(message)
@@ -80,6 +81,8 @@ def process_command(c: Client, argv: list[bytes]) -> None:
     n = len(argv)
     if (arity > 0 and n != arity) or n < -arity:
         reject(c, errors.wrong_arity(spec.fullname), spec)
+        return
+    if spec.flags & _PROTECTED and not _protected_allowed(c, spec):
         return
     if not c.authenticated and not spec.flags & _NO_AUTH:
         reject(c, errors.NOAUTH, spec)
@@ -111,23 +114,27 @@ def process_command(c: Client, argv: list[bytes]) -> None:
 def call(c: Client, spec: CommandSpec, argv: list[bytes]) -> None:
     """Execute a command: handler, timing, commandstats/errorstats, slowlog, monitors."""
     server = c.server
-    handler = spec.handler
+    stats = server.stats
+    row = stats.commands[spec.index]
     start = _perf_ns()
     try:
-        handler(c, argv)  # type: ignore[misc]
+        spec.handler(c, argv)  # type: ignore[misc]
     except ReplyError as exc:
         c.out.error(exc.message)
-        spec.failed_calls += 1
-        server.stats.count_error(exc.message)
+        row.failed_calls += 1
+        stats.count_error(exc.message)
     except Exception:
-        server.log.warning("Unexpected error executing %r:\n%s" % (argv[:3], traceback.format_exc()))
+        server.log.warning(f"Unexpected error executing {argv[:3]!r}:\n{traceback.format_exc()}")
         c.out.error(_ERR_INTERNAL)
-        spec.failed_calls += 1
-        server.stats.count_error(_ERR_INTERNAL)
+        row.failed_calls += 1
+        stats.count_error(_ERR_INTERNAL)
     duration_us = (_perf_ns() - start) // 1000
-    spec.calls += 1
-    spec.usec += duration_us
-    server.stats.numcommands += 1
+    row.calls += 1
+    row.usec += duration_us
+    stats.numcommands += 1
+    if server.latency_tracking:
+        hist = row.latency
+        hist[duration_us] = hist.get(duration_us, 0) + 1
     c.last_cmd = spec.log_name
     if duration_us >= server.slowlog_threshold_us >= 0 and not spec.flags & _SKIP_SLOWLOG:
         server.slowlog.add(c, argv, duration_us)
@@ -149,6 +156,18 @@ def run_request(c: Client, argv: list[bytes]) -> None:
         c.out.discard_from(mark)
     if c.reply_mode == ReplyMode.SKIP:
         c.reply_mode = ReplyMode.ON
+
+
+def _protected_allowed(c: Client, spec: CommandSpec) -> bool:
+    """A PROTECTED command (DEBUG, MODULE) runs only as its enable-<name>-command setting allows."""
+    from ..commands.server import is_local_client
+
+    root = (spec.parent or spec).fullname
+    directive = f"enable-{root}-command"
+    if c.server.config.protected_action_allowed(directive, is_local_client(c)):
+        return True
+    reject(c, errors.command_not_allowed(root.upper(), directive), spec)
+    return False
 
 
 def _unknown(c: Client, argv: list[bytes]) -> None:

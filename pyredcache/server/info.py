@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .. import REDIS_VERSION, __version__
 from ..commands.table import CommandSpec, all_specs
 from .client import ClientFlag
+from .stats import CommandStat
 
 if TYPE_CHECKING:
     from .instance import Server
@@ -408,19 +409,21 @@ def _modules(server: Server) -> list[str]:
     return ["# Modules"]
 
 
-def _counted_specs() -> Iterable[CommandSpec]:
+def _counted_specs(server: Server) -> Iterable[tuple[CommandSpec, CommandStat]]:
+    rows = server.stats.commands
     for spec in all_specs():
-        if spec.calls or spec.failed_calls or spec.rejected_calls:
-            yield spec
+        row = rows[spec.index]
+        if row.calls or row.failed_calls or row.rejected_calls:
+            yield spec, row
 
 
 def _commandstats(server: Server) -> list[str]:
     out = ["# Commandstats"]
-    for spec in _counted_specs():
-        per_call = spec.usec / spec.calls if spec.calls else 0.0
+    for spec, row in _counted_specs(server):
+        per_call = row.usec / row.calls if row.calls else 0.0
         out.append(
-            f"cmdstat_{spec.fullname}:calls={spec.calls},usec={spec.usec},usec_per_call={per_call:.2f},"
-            f"rejected_calls={spec.rejected_calls},failed_calls={spec.failed_calls}"
+            f"cmdstat_{spec.fullname}:calls={row.calls},usec={row.usec},usec_per_call={per_call:.2f},"
+            f"rejected_calls={row.rejected_calls},failed_calls={row.failed_calls}"
         )
     return out
 
@@ -442,13 +445,11 @@ def _trim_double(value: float) -> str:
 
 def _latencystats(server: Server) -> list[str]:
     out = ["# Latencystats"]
-    histograms = server.stats.latency
-    if not histograms:
-        return out
+    rows = server.stats.commands
     percentiles = list(server.config["latency-tracking-info-percentiles"])
     labels = [f"p{_trim_double(p)}" for p in percentiles]
     for spec in all_specs():
-        hist = histograms.get(spec.fullname)
+        hist = rows[spec.index].latency
         if not hist:
             continue
         values = server.stats.latency_percentiles(hist, percentiles)

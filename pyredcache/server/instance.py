@@ -62,6 +62,7 @@ class Server:
         self.stats = Stats()
         self.slowlog = SlowLog(config["slowlog-max-len"])
         self.slowlog_threshold_us: int = config["slowlog-log-slower-than"]
+        self.latency_tracking: bool = config["latency-tracking"]
         self.monitors: list[Client] = []
         self.waiting: set[ClientProtocol] = set()
         self.pause_end: float | None = None     # CLIENT PAUSE deadline (monotonic), None when not paused
@@ -248,8 +249,8 @@ class Server:
             return False
         if self.pause_all:
             return True
-        from .dispatch import lookup_spec
         from ..commands.table import Flag
+        from .dispatch import lookup_spec
 
         spec = lookup_spec(argv[0])
         if spec is None:
@@ -369,6 +370,9 @@ class Server:
         def set_slowlog_len(old: Any, new: Any) -> None:
             self.slowlog.trim(int(new))
 
+        def set_latency_tracking(old: Any, new: Any) -> None:
+            self.latency_tracking = bool(new)
+
         def set_loglevel(old: Any, new: Any) -> None:
             self.log.level = new
 
@@ -383,6 +387,7 @@ class Server:
 
         cfg.add_apply_hook("slowlog-log-slower-than", set_slowlog_threshold)
         cfg.add_apply_hook("slowlog-max-len", set_slowlog_len)
+        cfg.add_apply_hook("latency-tracking", set_latency_tracking)
         cfg.add_apply_hook("loglevel", set_loglevel)
         cfg.add_apply_hook("logfile", set_logfile)
         cfg.add_apply_hook("proto-max-bulk-len", set_parser_limits)

@@ -11,10 +11,30 @@ if TYPE_CHECKING:
 _METRIC_SAMPLES = 16
 
 
-class Stats:
-    """INFO stats counters (those not owned by the keyspace Context or the command rows)."""
+class CommandStat:
+    """One command row's counters in one server (INFO commandstats / latencystats)."""
+
+    __slots__ = ("calls", "usec", "rejected_calls", "failed_calls", "latency")
 
     def __init__(self) -> None:
+        self.calls = 0
+        self.usec = 0
+        self.rejected_calls = 0
+        self.failed_calls = 0
+        self.latency: dict[int, int] = {}   # duration µs -> calls, while latency-tracking is on
+
+    def reset(self) -> None:
+        self.__init__()  # type: ignore[misc]
+
+
+class Stats:
+    """INFO stats counters (those not owned by the keyspace Context), plus per-command counters."""
+
+    def __init__(self) -> None:
+        from ..commands.table import row_count
+
+        # indexed by CommandSpec.index; kept as the same list across CONFIG RESETSTAT
+        self.commands: list[CommandStat] = [CommandStat() for _ in range(row_count())]
         self.numcommands = 0
         self.numconnections = 0
         self.rejected_conn = 0
@@ -32,8 +52,6 @@ class Stats:
         self.reads_processed = 0
         self.writes_processed = 0
         self.peak_memory = -1        # -1: the process's own peak RSS; CONFIG RESETSTAT restarts it from 0
-        # latency-tracking: command fullname -> {duration µs: calls} (record_latency)
-        self.latency: dict[str, dict[int, int]] = {}
         self._samples: dict[str, deque[float]] = {}
         self._last: dict[str, tuple[float, float]] = {}
 
@@ -48,16 +66,14 @@ class Stats:
         self.errors[code] = self.errors.get(code, 0) + 1
 
     def reset(self) -> None:
-        """resetServerStats (CONFIG RESETSTAT): every counter, the instantaneous samples and the peak memory."""
+        """resetServerStats + resetCommandTableStats (CONFIG RESETSTAT): every counter, the instantaneous
+        samples and the peak memory."""
+        commands = self.commands
         self.__init__()  # type: ignore[misc]
+        for row in commands:
+            row.reset()
+        self.commands = commands
         self.peak_memory = 0
-
-    def record_latency(self, fullname: str, duration_us: int) -> None:
-        """Add one call's duration to the command's latency histogram (INFO latencystats)."""
-        hist = self.latency.get(fullname)
-        if hist is None:
-            hist = self.latency[fullname] = {}
-        hist[duration_us] = hist.get(duration_us, 0) + 1
 
     @staticmethod
     def latency_percentiles(hist: dict[int, int], percentiles: list[float]) -> list[int]:

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-
 from helpers.procs import ServerProcess, start_server
 from helpers.rawclient import RawClient
 

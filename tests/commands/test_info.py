@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-
 from helpers.procs import ServerProcess, start_server
 from helpers.rawclient import RawClient
 from helpers.wait import wait_until

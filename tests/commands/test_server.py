@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import redis
-
 from helpers.procs import ServerProcess, start_server
 from helpers.rawclient import RawClient
 from helpers.wait import wait_until
@@ -119,10 +117,10 @@ def test_flushall_counts_changes_like_redis(r: redis.Redis) -> None:
     r.mset({"a": 1, "b": 2, "c": 3})
     before = info_field(r, "persistence", "rdb_changes_since_last_save")
     r.flushall()
-    # flushAllDataAndResetRDB: the removed keys plus one (so an empty FLUSHALL still propagates).
-    assert info_field(r, "persistence", "rdb_changes_since_last_save") == before + 4
+    # redis-server 7.0.15 adds the number of removed keys (an empty FLUSHALL adds nothing)
+    assert info_field(r, "persistence", "rdb_changes_since_last_save") == before + 3
     r.flushall()
-    assert info_field(r, "persistence", "rdb_changes_since_last_save") == before + 5
+    assert info_field(r, "persistence", "rdb_changes_since_last_save") == before + 3
     r.set("x", 1)
     before = info_field(r, "persistence", "rdb_changes_since_last_save")
     r.flushdb()
@@ -676,6 +674,7 @@ def test_memory_usage_grows_with_the_value(r: redis.Redis) -> None:
     r.set("big", "x" * 10000)
     small = r.memory_usage("small")
     big = r.memory_usage("big")
+    assert small is not None and big is not None
     assert 0 < small < 200
     assert 10000 < big < 10400
 

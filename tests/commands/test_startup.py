@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 import redis
-
 from helpers.procs import REDIS_SERVER, ServerProcess, free_port, ping
 from helpers.rawclient import RawClient
 from helpers.wait import wait_until

@@ -74,7 +74,7 @@ def decode(raw: bytes) -> Any:
 
 
 def pairs(flat: list[Any]) -> dict[Any, Any]:
-    return dict(zip(flat[::2], flat[1::2]))
+    return dict(zip(flat[::2], flat[1::2], strict=True))
 
 
 @pytest.fixture(scope="module", params=[2, 3], ids=["resp2", "resp3"])
@@ -126,7 +126,7 @@ def _compare_info_row(ours: bytes, theirs: bytes, name: str) -> None:
     _, mine = elements(our_row)
     _, redis = elements(their_row)
     labels = ("name", "arity", "flags", "first key", "last key", "step", "ACL categories", "tips", "key specs")
-    for label, a, b in zip(labels, mine[:9], redis[:9]):
+    for label, a, b in zip(labels, mine[:9], redis[:9], strict=True):
         assert a == b, f"{name}: {label} differ\n pyredcache: {decode(a)!r}\n redis:      {decode(b)!r}"
     our_kind, our_subs = elements(mine[9])
     their_kind, their_subs = elements(redis[9])
@@ -176,15 +176,15 @@ def _compare_docs(ours: bytes, theirs: bytes, name: str) -> None:
     assert mine[0] == redis[0]
     _, our_fields = elements(mine[1])
     _, their_fields = elements(redis[1])
-    a = dict(zip(our_fields[::2], our_fields[1::2]))
-    b = dict(zip(their_fields[::2], their_fields[1::2]))
+    a = dict(zip(our_fields[::2], our_fields[1::2], strict=True))
+    b = dict(zip(their_fields[::2], their_fields[1::2], strict=True))
     assert list(a) == list(b), f"{name}: DOCS fields {list(map(decode, a))} != {list(map(decode, b))}"
     for key, value in a.items():
         if key == b"$11\r\nsubcommands\r\n":
             _, our_subs = elements(value)
             _, their_subs = elements(b[key])
-            theirs_by_name = dict(zip(their_subs[::2], their_subs[1::2]))
-            for sub, doc in zip(our_subs[::2], our_subs[1::2]):
+            theirs_by_name = dict(zip(their_subs[::2], their_subs[1::2], strict=True))
+            for sub, doc in zip(our_subs[::2], our_subs[1::2], strict=True):
                 assert doc == theirs_by_name.get(sub), (
                     f"{name}: DOCS of {decode(sub)!r} differ\n pyredcache: {decode(doc)!r}\n"
                     f" redis:      {decode(theirs_by_name.get(sub, b'_'))!r}")
@@ -209,10 +209,10 @@ def test_command_docs_without_names_covers_every_command(clients: tuple[RawClien
     ours, theirs = clients
     _, mine = elements(ours.command("COMMAND", "DOCS"))
     _, redis = elements(theirs.command("COMMAND", "DOCS"))
-    theirs_by_name = dict(zip(redis[::2], redis[1::2]))
+    theirs_by_name = dict(zip(redis[::2], redis[1::2], strict=True))
     top = {s.fullname for s in all_specs() if s.parent is None}
     assert {decode(k).decode() for k in mine[::2]} == top
-    for key, doc in zip(mine[::2], mine[1::2]):
+    for key, doc in zip(mine[::2], mine[1::2], strict=True):
         _compare_docs(b"*2\r\n" + key + doc, b"*2\r\n" + key + theirs_by_name[key], decode(key).decode())
 
 
@@ -246,9 +246,10 @@ def test_command_list_empty_filters_and_errors(oracle: Oracle) -> None:
     for args in (("FILTERBY", "MODULE", "x"), ("FILTERBY", "ACLCAT", "nosuch"), ("FILTERBY", "ACLCAT", "@read"),
                  ("FILTERBY", "PATTERN", "nosuch*")):
         oracle.do("COMMAND", "LIST", *args)
-    for args in (("x",), ("FILTERBY",), ("FILTERBY", "ACLCAT"), ("FILTERBY", "x", "y"),
-                 ("FILTERBY", "ACLCAT", "a", "b"), ("FILTERBY", "PATTERN", "*", "FILTERBY")):
-        oracle.error("COMMAND", "LIST", *args)
+    bad_args: tuple[tuple[str, ...], ...] = (("x",), ("FILTERBY",), ("FILTERBY", "ACLCAT"), ("FILTERBY", "x", "y"),
+                 ("FILTERBY", "ACLCAT", "a", "b"), ("FILTERBY", "PATTERN", "*", "FILTERBY"))
+    for bad in bad_args:
+        oracle.error("COMMAND", "LIST", *bad)
 
 
 def test_command_help_and_unknown_subcommand(oracle: Oracle) -> None:
@@ -278,7 +279,7 @@ def test_command_alone_and_info_without_names_agree_in_resp3(pyredcache_proc: Se
 # ---------------------------------------------------------- argv generation from Redis's argument trees
 
 
-_VALUES = {"key": None, "string": "s1", "integer": "2", "double": "1.5", "pattern": "p*",
+_VALUES: dict[str, str] = {"string": "s1", "integer": "2", "double": "1.5", "pattern": "p*",
            "unix-time": "1700000000"}
 
 
@@ -505,7 +506,9 @@ def _quote(token: str) -> str:
 
 
 def _syntax(a: dict[str, Any], state: dict[str, int], nspecs: int) -> str:
-    name, typ, token = a["name"], a["type"], a.get("token")
+    name: str = a["name"]
+    typ: str = a["type"]
+    token: Any = a.get("token")
     flags = a.get("flags", [])
     index = ""
     ksi = a.get("key_spec_index")
@@ -530,5 +533,8 @@ def _syntax(a: dict[str, Any], state: dict[str, int], nspecs: int) -> str:
     elif multiple:
         expr += "..."
     if "since" in a or "deprecated_since" in a:
-        expr += "<" + a.get("since", "") + ("," + a["deprecated_since"] if "deprecated_since" in a else "") + ">"
+        since = str(a.get("since", ""))
+        if "deprecated_since" in a:
+            since += "," + str(a["deprecated_since"])
+        expr += f"<{since}>"
     return expr

@@ -6,7 +6,6 @@ import socket
 from collections.abc import Iterator
 
 import pytest
-
 from helpers.procs import ServerProcess
 from helpers.rawclient import RawClient, encode_command
 

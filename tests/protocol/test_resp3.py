@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-
 from helpers.oracle import Oracle
 from helpers.procs import REDIS_SERVER, start_server
 from helpers.rawclient import RawClient
@@ -196,7 +195,7 @@ def test_resp3_redis_py_debug_protocol_types(debug_ports):
     for protocol in (2, 3):
         ours, theirs = (results(p, protocol) for p in debug_ports)
         assert ours == theirs, f"protocol {protocol}"
-    resp3 = dict(zip(PY_TYPES, results(debug_ports[0], 3)))
+    resp3 = dict(zip(PY_TYPES, results(debug_ports[0], 3), strict=True))
     assert resp3["map"] == {0: False, 1: True, 2: False}
     assert resp3["double"] == 3.141
     assert resp3["bignum"] == b"1234567999999999999999999999999999999"

@@ -5,6 +5,7 @@ registered row is complete and its `args=` syntax line parses into a well-formed
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -29,7 +30,7 @@ from pyredcache.commands.table import (
     subcommand,
 )
 
-DOCS = dict(group="server", since="1.0.0", summary="A test row")
+DOCS: dict[str, Any] = dict(group="server", since="1.0.0", summary="A test row")
 
 
 def row(flags: str = "", keys: tuple = (), arity: int = -1, **kwargs: object) -> CommandSpec:
