@@ -15,10 +15,12 @@ from .. import REDIS_VERSION, __version__
 from .. import commands as _commands  # noqa: F401  (fills the command table)
 from .._speedups.keyspace import Context, Db
 from ..clock import Clock
+from ..config import ConfigApplyError
 from ..errors import WrongTypeError
 from ..log import Logger  # noqa: F401
 from .client import Client, ClientFlag
 from .info import process_rss
+from .listener import BindError, Listeners, bind_sockets
 from .stats import SlowLog, Stats
 
 if TYPE_CHECKING:
@@ -75,7 +77,7 @@ class Server:
         self.replid2 = "0" * 40
         self.lastsave = int(self.start_time)   # LASTSAVE / rdb_last_save_time: a server that never saved
         self.used_memory_startup = process_rss()
-        self.listeners: list[asyncio.AbstractServer] = []
+        self.listeners: Listeners | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.cron_handle: asyncio.TimerHandle | None = None
         self.cron_loops = 0
@@ -112,41 +114,37 @@ class Server:
     async def _listen(self) -> None:
         from .connection import ClientProtocol
 
+        assert self.loop is not None
+        self.listeners = Listeners(self.loop, lambda: ClientProtocol(self))
         port = self.config["port"]
         if port == 0:
+            return   # Redis: port 0 means no TCP listener
+        try:
+            sockets = bind_sockets(list(self.config["bind"]), port, self.config["tcp-backlog"])
+        except BindError as exc:
+            self.log.warning(f"Warning: {exc.strerror}")
+            raise
+        await self.listeners.serve(sockets)
+
+    def _rebind(self, port: int, binds: list[str], error: str) -> None:
+        """CONFIG SET port/bind: bind the new addresses first; only then drop the old listeners."""
+        if self.listeners is None:
             return
-        assert self.loop is not None
-        binds: list[str] = list(self.config["bind"]) or ["*", "-::*"]
-        bound = 0
-        for entry in binds:
-            optional = entry.startswith("-")
-            host = entry[1:] if optional else entry
-            if host == "*":
-                host = "0.0.0.0"
-            elif host == "::*":
-                host = "::"
-            try:
-                srv = await self.loop.create_server(
-                    lambda: ClientProtocol(self), host, port, backlog=self.config["tcp-backlog"],
-                    reuse_address=True,
-                )
-            except OSError as exc:
-                if optional or (host == "::" and exc.errno in (97, 99)):
-                    continue
-                self.log.warning(f"Warning: Could not create server TCP listening socket {host}:{port}: {exc.strerror}")
-                raise
-            self.listeners.append(srv)
-            bound += 1
-        if bound == 0:
-            raise OSError(f"Failed listening on port {port} (TCP), aborting.")
+        if port == 0:
+            self.listeners.close()
+            return
+        try:
+            sockets = bind_sockets(binds, port, self.config["tcp-backlog"])
+        except BindError as exc:
+            self.log.warning(str(exc.strerror))
+            raise ConfigApplyError(error) from None
+        self.listeners.replace(sockets)
 
     @property
     def port(self) -> int:
         """The TCP port actually bound (useful when started with an ephemeral port)."""
-        for srv in self.listeners:
-            for sock in getattr(srv, "sockets", ()):
-                return int(sock.getsockname()[1])
-        return int(self.config["port"])
+        bound = self.listeners.port() if self.listeners is not None else None
+        return bound if bound is not None else int(self.config["port"])
 
     async def serve_forever(self) -> None:
         await self.start()
@@ -172,8 +170,8 @@ class Server:
         self.log.warning("User requested shutdown...")
         if self.cron_handle is not None:
             self.cron_handle.cancel()
-        for srv in self.listeners:
-            srv.close()
+        if self.listeners is not None:
+            self.listeners.close()
         for c in list(self.clients.values()):
             c.flush()
             c.close()
@@ -387,11 +385,30 @@ class Server:
 
         cfg.add_apply_hook("slowlog-log-slower-than", set_slowlog_threshold)
         cfg.add_apply_hook("slowlog-max-len", set_slowlog_len)
+        def set_port(old: Any, new: Any) -> None:
+            self._rebind(int(new), list(cfg["bind"]), "Unable to listen on this port")
+
+        def set_bind(old: Any, new: Any) -> None:
+            self._rebind(int(cfg["port"]), list(new), "Failed to bind to specified addresses.")
+
+        cfg.add_apply_hook("port", set_port)
+        cfg.add_apply_hook("bind", set_bind)
         cfg.add_apply_hook("latency-tracking", set_latency_tracking)
         cfg.add_apply_hook("loglevel", set_loglevel)
         cfg.add_apply_hook("logfile", set_logfile)
         cfg.add_apply_hook("proto-max-bulk-len", set_parser_limits)
         cfg.add_apply_hook("client-query-buffer-limit", set_parser_limits)
+
+        def set_requirepass(old: Any, new: Any) -> None:
+            # With no password the default user is "nopass": Redis's authRequired() is then false for every
+            # client, including ones that never authenticated. Setting one keeps existing logins.
+            if not new:
+                for c in self.clients.values():
+                    c.authenticated = True
+                    if c.parser is not None:
+                        c.parser.authenticated = True
+
+        cfg.add_apply_hook("requirepass", set_requirepass)
 
     def uptime_seconds(self) -> int:
         return int(time.monotonic() - self.start_monotonic)

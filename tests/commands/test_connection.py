@@ -571,3 +571,26 @@ def test_auth_connection_refused_reason_is_not_sent_to_loopback(auth_ports):
         assert sock.recv(100) == NOAUTH
     finally:
         sock.close()
+
+
+@pytest.mark.oracle
+def test_auth_requirepass_changed_at_runtime(server_factory):
+    ports = (server_factory(requirepass="secret").port, server_factory(kind="redis", requirepass="secret").port)
+    for p in ports:
+        stranger, admin = RawClient(p), RawClient(p)
+        try:
+            assert stranger.command("PING") == NOAUTH
+            admin.command("AUTH", "secret")
+            assert admin.command("CONFIG", "SET", "requirepass", "") == b"+OK\r\n"
+            assert stranger.command("PING") == b"+PONG\r\n"      # nobody needs a password any more
+            assert stranger.command("AUTH", "x") == NOT_CONFIGURED
+            assert admin.command("CONFIG", "SET", "requirepass", "other") == b"+OK\r\n"
+            assert stranger.command("PING") == b"+PONG\r\n"      # existing clients stay logged in
+            newcomer = RawClient(p)
+            assert newcomer.command("PING") == NOAUTH
+            assert newcomer.command("AUTH", "secret") == WRONGPASS
+            assert newcomer.command("AUTH", "other") == b"+OK\r\n"
+            newcomer.close()
+        finally:
+            stranger.close()
+            admin.close()
