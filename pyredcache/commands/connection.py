@@ -111,7 +111,7 @@ def clear_connection_state(c: Client) -> None:
     c.select(0)
     c.set_resp(2)
     c.user = "default"
-    c.authenticated = not server.requires_auth()
+    server.set_authenticated(c, not server.requires_auth())
     c.multi_queue = None
     c.watched = None
     c.name = b""
@@ -141,7 +141,7 @@ def authenticate(c: Client, username: bytes, password: bytes) -> None:
     if not check_password(c.server, username, password):
         raise ReplyError(errors.WRONGPASS)
     c.user = username.decode()
-    c.authenticated = True
+    c.server.set_authenticated(c, True)
 
 
 @command("auth", -2, "NOSCRIPT LOADING STALE FAST NO_AUTH ALLOW_BUSY", acl="@connection",

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from .. import errors
 from ..datatypes.longdouble import LD_ZERO, add_long_double, format_long_double, parse_long_double
+from ..datatypes.strings import UnencodedString
 from ..errors import ReplyError
 from ..keyspace.notify import Event, signal_write
 from ..server.client import ClientFlag
@@ -510,7 +511,7 @@ def incrbyfloat_command(c: Client, argv: list[bytes]) -> None:
     total = add_long_double(current, increment)
     if total is None:
         raise ReplyError(errors.INCR_NAN_OR_INF)
-    new = format_long_double(total)
+    new = UnencodedString(format_long_double(total))
     db.set_key(key, new, True)
     signal_write(c.server, db, key, b"incrbyfloat", _STRING_EVENT)
     c.out.bulk(new)

@@ -89,6 +89,8 @@ class Server:
         # RESET (clearClientConnectionState) calls hook(c) so pub/sub, WATCH and tracking forget the client's
         # state without notifying it; commands/connection.py resets the Client fields itself.
         self.reset_client_hooks: list[Any] = []
+        # Ids of clients let in only because requirepass was cleared at runtime (see set_requirepass).
+        self.auth_guests: set[int] = set()
         self.cron_hooks: list[Any] = []
         self.swapdb_hooks: list[Any] = []
         # WATCH and keyspace notifications install these (keyspace/notify.signal_write calls them).
@@ -224,6 +226,13 @@ class Server:
 
     def requires_auth(self) -> bool:
         return bool(self.config["requirepass"])
+
+    def set_authenticated(self, c: Client, value: bool) -> None:
+        """Log a client in or out (AUTH, HELLO AUTH, RESET); its parser's header limits follow."""
+        c.authenticated = value
+        self.auth_guests.discard(c.id)
+        if c.parser is not None:
+            c.parser.authenticated = value
 
     def protocol_error(self, c: Client, message: bytes) -> None:
         self.log.verbose(f"Protocol error ({message.decode(errors='replace')}) from client: {self.client_info(c)}")
@@ -400,13 +409,20 @@ class Server:
         cfg.add_apply_hook("client-query-buffer-limit", set_parser_limits)
 
         def set_requirepass(old: Any, new: Any) -> None:
-            # With no password the default user is "nopass": Redis's authRequired() is then false for every
-            # client, including ones that never authenticated. Setting one keeps existing logins.
+            # With no password the default user is "nopass" and Redis's authRequired() is false for every
+            # client, even one that never logged in; such "guests" need AUTH again once a password is back.
+            # Clients that connected or authenticated meanwhile stay logged in.
             if not new:
                 for c in self.clients.values():
-                    c.authenticated = True
-                    if c.parser is not None:
-                        c.parser.authenticated = True
+                    if not c.authenticated:
+                        self.set_authenticated(c, True)
+                        self.auth_guests.add(c.id)
+            elif not old:
+                for client_id in list(self.auth_guests):
+                    guest = self.clients.get(client_id)
+                    if guest is not None:
+                        self.set_authenticated(guest, False)
+                self.auth_guests.clear()
 
         cfg.add_apply_hook("requirepass", set_requirepass)
 

@@ -584,8 +584,13 @@ def test_auth_requirepass_changed_at_runtime(server_factory):
             assert admin.command("CONFIG", "SET", "requirepass", "") == b"+OK\r\n"
             assert stranger.command("PING") == b"+PONG\r\n"      # nobody needs a password any more
             assert stranger.command("AUTH", "x") == NOT_CONFIGURED
+            friend = RawClient(p)
+            assert friend.command("PING") == b"+PONG\r\n"       # connected while no password was set
             assert admin.command("CONFIG", "SET", "requirepass", "other") == b"+OK\r\n"
-            assert stranger.command("PING") == b"+PONG\r\n"      # existing clients stay logged in
+            assert friend.command("PING") == b"+PONG\r\n"       # logged in at connect time: stays in
+            assert stranger.command("PING") == NOAUTH           # never logged in: needs AUTH again
+            assert admin.command("PING") == b"+PONG\r\n"
+            friend.close()
             newcomer = RawClient(p)
             assert newcomer.command("PING") == NOAUTH
             assert newcomer.command("AUTH", "secret") == WRONGPASS

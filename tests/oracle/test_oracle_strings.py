@@ -590,3 +590,17 @@ def test_lcs_long_strings(oracle):
     oracle.do("LCS", "a", "b")
     oracle.do("LCS", "a", "b", "IDX", "MINMATCHLEN", 6, "WITHMATCHLEN")
     oracle.do("LCS", "b", "a", "LEN")
+
+
+@pytest.mark.oracle
+def test_incrbyfloat_result_is_not_int_encoded(oracle: Oracle) -> None:
+    oracle.do("SET", "f", "5199.5")
+    oracle.do("INCRBYFLOAT", "f", "0.5")
+    assert oracle.do("OBJECT", "ENCODING", "f") == b"$6\r\nembstr\r\n"
+    oracle.do("INCR", "f")                       # INCR re-encodes as an integer
+    oracle.do("OBJECT", "ENCODING", "f")
+    oracle.do("INCRBYFLOAT", "g", "1" * 50)      # long results are raw
+    oracle.do("OBJECT", "ENCODING", "g")
+    oracle.do("COPY", "g", "h")
+    oracle.do("OBJECT", "ENCODING", "h")
+    oracle.do("TYPE", "h")
