@@ -161,7 +161,7 @@ def _rdb_len_size(n: int) -> int:
 
 def serialized_length(value: object, server: Server) -> int:
     """rdbSavedObjectLen for DEBUG OBJECT (strings exactly when incompressible; other types ask the value)."""
-    if type(value) is bytes or type(value) is bytearray:
+    if isinstance(value, (bytes, bytearray)):
         data = bytes(value)
         n = len(data)
         number = string_int_value(data) if n <= 11 else None

@@ -266,9 +266,8 @@ def mget_command(c: Client, argv: list[bytes]) -> None:
     append = values.append
     for key in argv[1:]:
         value = lookup(key)
-        kind = type(value)
         # Missing, or not a string: MGET never fails on type, it answers nil.
-        append(value if kind is bytes or kind is bytearray else None)
+        append(value if isinstance(value, (bytes, bytearray)) else None)
     c.out.bulk_array(values)
 
 

@@ -111,8 +111,8 @@ def start_server(kind: str = "pyredcache", directives: dict[str, str] | None = N
         if REDIS_SERVER is None:
             raise RuntimeError("redis-server is not installed")
         cmd = [REDIS_SERVER, *args]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(os.path.join(workdir, "stderr"), "wb"),
-                            cwd=workdir)
+    with open(os.path.join(workdir, "stderr"), "wb") as stderr:   # the child keeps its own descriptor
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=stderr, cwd=workdir)
     sp = ServerProcess(kind, port, proc, workdir, logfile, args)
     if wait:
         try:

@@ -604,3 +604,15 @@ def test_incrbyfloat_result_is_not_int_encoded(oracle: Oracle) -> None:
     oracle.do("COPY", "g", "h")
     oracle.do("OBJECT", "ENCODING", "h")
     oracle.do("TYPE", "h")
+
+
+@pytest.mark.oracle
+def test_incrbyfloat_result_reads_back_everywhere(oracle: Oracle) -> None:
+    oracle.do("INCRBYFLOAT", "a", "1.5")
+    oracle.do("MGET", "a", "missing")
+    oracle.do("GETRANGE", "a", "0", "-1")
+    oracle.do("STRLEN", "a")
+    oracle.do("APPEND", "a", "0")
+    oracle.do("GET", "a")
+    oracle.do("INCRBYFLOAT", "b", "2")
+    oracle.do("GETDEL", "b")
