@@ -136,7 +136,6 @@ class _Item:
     arg: Arg
     wrapped: bool = False        # produced by [ ] or { } around a single argument
     bare_token: bool = False     # a bare TOKEN that may fold into the following argument
-    explicit_index: bool = False
 
 
 class _Parser:
@@ -160,8 +159,9 @@ class _Parser:
 
     def parse(self) -> list[Arg]:
         items = self.seq()
-        if self.peek() is not None:
-            raise ArgSyntaxError(f"unexpected {self.peek()[1]!r}")  # type: ignore[index]
+        tok = self.peek()
+        if tok is not None:
+            raise ArgSyntaxError(f"unexpected {tok[1]!r}")
         return [it.arg for it in items]
 
     def seq(self) -> list[_Item]:
@@ -242,11 +242,10 @@ class _Parser:
             return self.bare(word)
         if not name:
             raise ArgSyntaxError(f"missing argument name in {word!r}")
-        explicit = False
         index = -1
         m = _KEY_INDEX_RE.match(rhs)
         if m is not None:
-            rhs, index, explicit = m.group(1), int(m.group(2)), True
+            rhs, index = m.group(1), int(m.group(2))
         if rhs in _VALUE_TYPES:
             token = name.upper() if rhs == "pure-token" else None
             arg = Arg(name, rhs, token=token, key_spec_index=index)
@@ -257,20 +256,19 @@ class _Parser:
             arg = Arg(name, typ, token=_unquote(token_text), key_spec_index=index)
         else:
             arg = Arg(name, "pure-token", token=_unquote(rhs))
-        return _Item(arg, explicit_index=explicit)
+        return _Item(arg)
 
     def bare(self, word: str) -> _Item:
-        explicit = False
         index = -1
         m = _KEY_INDEX_RE.match(word)
         if m is not None:
-            word, index, explicit = m.group(1), int(m.group(2)), True
+            word, index = m.group(1), int(m.group(2))
         if word.startswith('"'):
             token = _unquote(word)
             return _Item(Arg(token.lower(), "pure-token", token=token), bare_token=True)
         if any(ch.islower() for ch in word):
             typ = word if word in _VALUE_TYPES and word != "pure-token" else "string"
-            return _Item(Arg(word, typ, key_spec_index=index), explicit_index=explicit)
+            return _Item(Arg(word, typ, key_spec_index=index))
         return _Item(Arg(word.lower(), "pure-token", token=word), bare_token=True)
 
 

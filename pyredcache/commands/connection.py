@@ -100,7 +100,7 @@ def reset_command(c: Client, argv: list[bytes]) -> None:
 
 def clear_connection_state(c: Client) -> None:
     """clearClientConnectionState: what RESET undoes (monitor, tracking, db, protocol, auth, MULTI,
-    subscriptions, name, and the ASKING/READONLY/NO-EVICT/reply-off flags)."""
+    subscriptions, name, ASKING/READONLY, CLIENT REPLY OFF). Redis 7.0.15 keeps CLIENT NO-EVICT."""
     server = c.server
     if c.flags & ClientFlag.MONITOR:
         if c in server.monitors:

@@ -15,7 +15,7 @@ from ..errors import ReplyError
 from ..keyspace.notify import Event, signal_write
 from ..server.client import ClientFlag
 from .args import LLONG_MAX, LLONG_MIN, parse_int
-from .table import command, key_range
+from .table import KeyFlag, command, key_range
 
 if TYPE_CHECKING:
     from ..server.client import Client
@@ -146,9 +146,22 @@ def get_command(c: Client, argv: list[bytes]) -> None:
     c.out.bulk_or_null(c.db.get_string_read(argv[1]))
 
 
+_SET_WITH_GET_FLAGS = KeyFlag.RW | KeyFlag.ACCESS | KeyFlag.UPDATE
+_SET_PLAIN_FLAGS = KeyFlag.OW | KeyFlag.UPDATE
+
+
+def set_get_keys(argv: list[bytes]) -> list[tuple[int, int]]:
+    """setGetKeys: the key is read too only when a GET option follows the value."""
+    for arg in argv[3:]:
+        if arg.lower() == b"get":
+            return [(1, _SET_WITH_GET_FLAGS)]
+    return [(1, _SET_PLAIN_FLAGS)]
+
+
 @command("set", -3, "WRITE DENYOOM",
          keys=[replace(key_range(1, "RW ACCESS UPDATE VARIABLE_FLAGS"),
                        notes="RW and ACCESS due to the optional `GET` argument")],
+         get_keys_fn=set_get_keys,
          acl="@string", group="string", since="1.0.0", complexity="O(1)",
          summary="Set the string value of a key",
          args="key:key value:string [condition:{NX|XX}]<2.6.12> [GET]<6.2.0> "

@@ -1,11 +1,11 @@
 """The one command table: every command's name, arity, flags, key specs, ACL categories and docs.
 
-Rows are added by the @command/@container/@subcommand decorators next to their handlers; dispatch, arity
-errors, COMMAND INFO/DOCS/GETKEYS, ACL and cluster routing all read this table. It validates itself as rows
-are added and derives, once, what Redis 7.0 derives at start-up: the implicit ACL categories
-(setImplicitACLCategories), the legacy (first, last, step) triple (populateCommandLegacyRangeSpec) and the
-MOVABLE_KEYS flag (populateCommandMovableKeys). Key positions come from the key specs walked exactly as
-db.c getKeysUsingKeySpecs does, with the row's own get_keys_fn as the fallback (getkeys_proc).
+Rows come from the @command/@container/@subcommand decorators; dispatch, COMMAND, ACL and routing read them.
+
+Rules of this module: a bad row raises when it is registered. What Redis 7.0 derives at start-up is derived
+once here: implicit ACL categories (setImplicitACLCategories), the legacy (first, last, step) triple
+(populateCommandLegacyRangeSpec), MOVABLE_KEYS (populateCommandMovableKeys). Key positions come from the key
+specs walked as db.c getKeysUsingKeySpecs does, with the row's get_keys_fn as the fallback (getkeys_proc).
 """
 from __future__ import annotations
 

@@ -98,6 +98,7 @@ class ClientProtocol(asyncio.Protocol):
         server = self.server
         i = 0
         n = len(requests)
+        one_by_one = not parser.authenticated
         while i < n:
             argv = requests[i]
             if server.pause_end is not None and server.must_wait(c, argv):
@@ -113,10 +114,11 @@ class ClientProtocol(asyncio.Protocol):
             if c.blocked is not None:
                 self.defer(requests[i:])
                 break
-            if i == n and not parser.authenticated and self.deferred is None:
+            if i == n and one_by_one and self.deferred is None:
                 # An unauthenticated parser hands out one request per feed (its header limits depend on
                 # whether that request authenticated us): pull the next one from the buffer.
                 parser.authenticated = c.authenticated
+                one_by_one = not c.authenticated
                 more = parser.feed(b"")
                 if more:
                     c.tot_cmds += i
