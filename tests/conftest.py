@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 import redis
-
 from helpers.oracle import Oracle
 from helpers.procs import REDIS_SERVER, ServerProcess, start_server
 from helpers.rawclient import RawClient

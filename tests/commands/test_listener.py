@@ -5,7 +5,6 @@ import socket
 
 import pytest
 import redis
-
 from helpers.procs import free_port, ping
 from helpers.wait import wait_until
 

@@ -40,7 +40,7 @@ class RawClient:
         while time.monotonic() < deadline:
             try:
                 chunk = self.sock.recv(65536)
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 break
             except ConnectionResetError:
                 return data
