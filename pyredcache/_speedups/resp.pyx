@@ -363,6 +363,35 @@ def split_args_py(data):
 cdef bytes CRLF = b"\r\n"
 
 
+cdef inline int format_line(char* out, char prefix, int64_t value) noexcept:
+    """Write prefix, value in decimal and CRLF into out (at least 24 bytes); return the length."""
+    cdef char digits[24]
+    cdef int nd = 0
+    cdef int k = 0
+    cdef unsigned long long v
+    out[k] = prefix
+    k += 1
+    if value < 0:
+        out[k] = b'-'
+        k += 1
+        v = <unsigned long long>(-(value + 1)) + 1   # no overflow for INT64_MIN
+    else:
+        v = <unsigned long long>value
+    while True:
+        digits[nd] = <char>(48 + v % 10)
+        nd += 1
+        v //= 10
+        if v == 0:
+            break
+    while nd > 0:
+        nd -= 1
+        out[k] = digits[nd]
+        k += 1
+    out[k] = b'\r'
+    out[k + 1] = b'\n'
+    return k + 2
+
+
 cdef class ReplyWriter:
     """Append-only RESP2/RESP3 reply buffer. take() returns the bytes written so far and empties it."""
     cdef char* buf
@@ -413,8 +442,9 @@ cdef class ReplyWriter:
         return 0
 
     cdef int put_line(self, char prefix, int64_t value) except -1:
+        """prefix + decimal value + CRLF (hand-formatted: snprintf costs more than the rest of a reply)."""
         cdef char tmp[32]
-        cdef int k = snprintf(tmp, 32, "%c%lld\r\n", prefix, <long long>value)
+        cdef int k = format_line(tmp, prefix, value)
         return self.put(tmp, k)
 
     cpdef take(self):
@@ -479,7 +509,7 @@ cdef class ReplyWriter:
             n = PyBytes_GET_SIZE(value)
         else:
             raise TypeError("bulk() needs bytes, got %r" % type(value))
-        k = snprintf(tmp, 32, "$%zd\r\n", n)
+        k = format_line(tmp, b'$', n)
         self.reserve(k + n + 2)
         memcpy(self.buf + self.length, tmp, k)
         self.length += k

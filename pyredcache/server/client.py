@@ -23,7 +23,7 @@ class ClientFlag:
     CLOSE_AFTER_REPLY = 1 << 3
     CLOSE_ASAP = 1 << 4
     NO_EVICT = 1 << 5
-    PUBSUB = 1 << 6
+    PUBSUB = 1 << 6      # set while the client has any (P|S)SUBSCRIBE subscription: see update_pubsub_flag()
     BLOCKED = 1 << 7
     REPLICA = 1 << 8
     PRIMARY = 1 << 9
@@ -98,6 +98,13 @@ class Client:
 
     def subscriptions(self) -> int:
         return len(self.sub_channels) + len(self.sub_patterns)
+
+    def update_pubsub_flag(self) -> None:
+        """Keep the PUBSUB flag in step with the subscription sets (the dispatcher tests only the flag)."""
+        if self.sub_channels or self.sub_patterns or self.sub_shard_channels:
+            self.flags |= ClientFlag.PUBSUB
+        else:
+            self.flags &= ~ClientFlag.PUBSUB
 
     def in_pubsub_context(self) -> bool:
         return self.resp == 2 and bool(self.sub_channels or self.sub_patterns or self.sub_shard_channels)

@@ -449,7 +449,7 @@ def _latencystats(server: Server) -> list[str]:
     percentiles = list(server.config["latency-tracking-info-percentiles"])
     labels = [f"p{_trim_double(p)}" for p in percentiles]
     for spec in all_specs():
-        hist = rows[spec.index].latency
+        hist = rows[spec.index].latency_histogram()
         if not hist:
             continue
         values = server.stats.latency_percentiles(hist, percentiles)

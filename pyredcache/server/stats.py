@@ -11,17 +11,28 @@ if TYPE_CHECKING:
 _METRIC_SAMPLES = 16
 
 
+# Durations below this many µs are counted in a list (cheaper per call than a dict); longer ones in a dict.
+FAST_LATENCY_BUCKETS = 64
+
+
 class CommandStat:
     """One command row's counters in one server (INFO commandstats / latencystats)."""
 
-    __slots__ = ("calls", "usec", "rejected_calls", "failed_calls", "latency")
+    __slots__ = ("calls", "usec", "rejected_calls", "failed_calls", "latency", "latency_fast")
 
     def __init__(self) -> None:
         self.calls = 0
         self.usec = 0
         self.rejected_calls = 0
         self.failed_calls = 0
-        self.latency: dict[int, int] = {}   # duration µs -> calls, while latency-tracking is on
+        self.latency_fast = [0] * FAST_LATENCY_BUCKETS   # calls per duration in µs, for short calls
+        self.latency: dict[int, int] = {}                 # duration µs -> calls, for the longer ones
+
+    def latency_histogram(self) -> dict[int, int]:
+        """duration µs -> calls, for every call recorded while latency-tracking was on."""
+        hist = {us: n for us, n in enumerate(self.latency_fast) if n}
+        hist.update(self.latency)
+        return hist
 
     def reset(self) -> None:
         self.__init__()  # type: ignore[misc]
@@ -35,7 +46,6 @@ class Stats:
 
         # indexed by CommandSpec.index; kept as the same list across CONFIG RESETSTAT
         self.commands: list[CommandStat] = [CommandStat() for _ in range(row_count())]
-        self.numcommands = 0
         self.numconnections = 0
         self.rejected_conn = 0
         self.total_error_replies = 0
@@ -64,6 +74,11 @@ class Stats:
             # Redis stops tracking new error codes past 128 of them and counts them under errorstat_ERRORSTATS_DISABLED
             return
         self.errors[code] = self.errors.get(code, 0) + 1
+
+    @property
+    def numcommands(self) -> int:
+        """total_commands_processed: every call() counts once, so it is the sum of the per-command calls."""
+        return sum(row.calls for row in self.commands)
 
     def reset(self) -> None:
         """resetServerStats + resetCommandTableStats (CONFIG RESETSTAT): every counter, the instantaneous
