@@ -44,7 +44,7 @@ class Client:
 
     __slots__ = (
         "server", "id", "name", "db", "out", "resp", "authenticated", "user", "flags", "addr", "laddr",
-        "fd", "ctime", "last_interaction", "last_cmd", "argv_len_sum", "multi_queue", "watched",
+        "fd", "ctime", "last_interaction", "last_cmd", "cmdstats", "argv_len_sum", "multi_queue", "watched",
         "reply_mode", "conn", "lib_name", "lib_ver",
         "blocked", "pending_write", "sub_channels", "sub_patterns", "sub_shard_channels", "tot_net_in",
         "tot_net_out", "tot_cmds", "qbuf", "parser",
@@ -67,6 +67,7 @@ class Client:
         self.ctime = now
         self.last_interaction = now
         self.last_cmd = b"NULL"
+        self.cmdstats = server.stats.commands   # the server's per-command rows (the same list for its lifetime)
         self.argv_len_sum = 0
         self.multi_queue: list[tuple[Any, list[bytes]]] | None = None
         self.watched: set[tuple[int, bytes]] | None = None

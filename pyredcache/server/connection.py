@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from .instance import Server
 
 _monotonic = time.monotonic
+# After a command sets one of these (QUIT, a protocol violation), nothing more of the batch runs.
+_STOP_READING = ClientFlag.CLOSE_ASAP | ClientFlag.CLOSE_AFTER_REPLY
 
 
 class ClientProtocol(asyncio.Protocol):
@@ -96,10 +98,15 @@ class ClientProtocol(asyncio.Protocol):
         parser = self.parser
         assert c is not None and parser is not None
         server = self.server
+        fast_run = server.fastpath.run
         i = 0
         n = len(requests)
         one_by_one = not parser.authenticated
         while i < n:
+            # Plain requests run in the Cython fast path; it stops at the first one needing the pipeline.
+            i = fast_run(c, requests, i, server)
+            if i >= n or c.flags & _STOP_READING:
+                break
             argv = requests[i]
             if server.pause_end is not None and server.must_wait(c, argv):
                 self.defer(requests[i:])
@@ -109,7 +116,7 @@ class ClientProtocol(asyncio.Protocol):
                 run_request(c, argv)
             else:
                 process_command(c, argv)
-            if c.flags & (ClientFlag.CLOSE_ASAP | ClientFlag.CLOSE_AFTER_REPLY):
+            if c.flags & _STOP_READING:
                 break
             if c.blocked is not None:
                 self.defer(requests[i:])

@@ -13,7 +13,6 @@ from .. import errors
 from ..commands.table import TABLE, CommandSpec, Flag
 from ..errors import ReplyError
 from .client import ClientFlag, ReplyMode
-from .stats import FAST_LATENCY_BUCKETS as _FAST_BUCKETS
 
 if TYPE_CHECKING:
     from .client import Client
@@ -36,6 +35,7 @@ _NO_AUTH = Flag.NO_AUTH
 _NO_MULTI = Flag.NO_MULTI
 _SKIP_SLOWLOG = Flag.SKIP_SLOWLOG
 _PROTECTED = Flag.PROTECTED
+_BLOCKING = Flag.BLOCKING
 _NOT_MONITORED = Flag.SKIP_MONITOR | Flag.ADMIN
 _MULTI = ClientFlag.MULTI
 _PUBSUB = ClientFlag.PUBSUB
@@ -65,7 +65,12 @@ def reject(c: Client, message: str | bytes, spec: CommandSpec | None = None) -> 
 
 
 def process_command(c: Client, argv: list[bytes]) -> None:
-    """Run one request from a client through Redis's checks, then execute or queue it."""
+    """Run one request from a client through Redis's checks, then execute or queue it.
+
+    _speedups.fastpath runs, without coming here, the requests for which every check below passes
+    trivially (is_plain row, right arity, client with no flags, reply mode ON, authenticated, no pause).
+    A new check must either depend only on that state, or switch the fast path off where it applies.
+    """
     spec = _name_cache.get(argv[0])
     if spec is None:
         spec = lookup_spec(argv[0])
@@ -108,35 +113,40 @@ def process_command(c: Client, argv: list[bytes]) -> None:
 
 def call(c: Client, spec: CommandSpec, argv: list[bytes]) -> None:
     """Execute a command: handler, timing, commandstats/errorstats, slowlog, monitors."""
-    server = c.server
-    stats = server.stats
-    row = stats.commands[spec.index]
+    row = c.cmdstats[spec.index]
     start = _perf_ns()
     try:
         spec.handler(c, argv)  # type: ignore[misc]
     except ReplyError as exc:
         c.out.error(exc.message)
         row.failed_calls += 1
-        stats.count_error(exc.message)
+        c.server.stats.count_error(exc.message)
     except Exception:
-        server.log.warning(f"Unexpected error executing {argv[:3]!r}:\n{traceback.format_exc()}")
-        c.out.error(_ERR_INTERNAL)
+        internal_error(c, argv)
         row.failed_calls += 1
-        stats.count_error(_ERR_INTERNAL)
     duration_us = (_perf_ns() - start) // 1000
-    row.calls += 1
-    row.usec += duration_us
-    if server.latency_tracking:
-        if duration_us < _FAST_BUCKETS:
-            row.latency_fast[duration_us] += 1
-        else:
-            slow = row.latency
-            slow[duration_us] = slow.get(duration_us, 0) + 1
+    server = c.server
+    row.record(duration_us, server.latency_tracking)
     c.last_cmd = spec.log_name
     if duration_us >= server.slowlog_threshold_us >= 0 and not spec.flags & _SKIP_SLOWLOG:
         server.slowlog.add(c, argv, duration_us)
     if server.monitors and not spec.flags & _NOT_MONITORED:
         server.feed_monitors(c, argv)
+
+
+def internal_error(c: Client, argv: list[bytes]) -> None:
+    """A handler raised something other than ReplyError: log the traceback, answer -ERR, live on."""
+    c.server.log.warning(f"Unexpected error executing {argv[:3]!r}:\n{traceback.format_exc()}")
+    c.out.error(_ERR_INTERNAL)
+    c.server.stats.count_error(_ERR_INTERNAL)
+
+
+def is_plain(spec: CommandSpec) -> bool:
+    """Whether process_command runs no check specific to this row (its fast path may then run it).
+
+    Blocking commands stay on the pipeline: after one, the connection must stop and defer the rest.
+    """
+    return not spec.subcommands and not spec.flags & (_PROTECTED | _BLOCKING)
 
 
 def run_request(c: Client, argv: list[bytes]) -> None:

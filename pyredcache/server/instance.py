@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from .. import REDIS_VERSION, __version__
 from .. import commands as _commands  # noqa: F401  (fills the command table)
+from .._speedups.fastpath import FastPath
 from .._speedups.keyspace import Context, Db
 from ..clock import Clock
 from ..config import ConfigApplyError
-from ..errors import WrongTypeError
+from ..errors import ReplyError, WrongTypeError
 from ..log import Logger  # noqa: F401
 from .client import Client, ClientFlag
 from .info import process_rss
@@ -98,6 +99,7 @@ class Server:
         self.notify_hook: Any = None
         # Called as flush_hook(db) before FLUSHDB/FLUSHALL empty a db (WATCH marks its watched keys dirty).
         self.flush_hook: Any = None
+        self.fastpath = self._make_fastpath()
         self.config_hooks()
 
     # ----------------------------------------------------------------------------------- lifecycle
@@ -187,6 +189,23 @@ class Server:
         self.log.warning("Redis is now ready to exit, bye bye...")
         if self.stopped is not None:
             self.stopped.set()
+
+    def _make_fastpath(self) -> FastPath:
+        """The plain-request fast path, taught every plain command under its usual spellings."""
+        from ..commands.table import TABLE, Flag
+        from .dispatch import internal_error, is_plain
+
+        fast = FastPath(ReplyError, self.stats.count_error, internal_error)
+        rows = self.stats.commands
+        for spec in TABLE.values():
+            if spec.handler is None or not is_plain(spec):
+                continue
+            slowlog_ok = not spec.flags & Flag.SKIP_SLOWLOG
+            monitor_ok = not spec.flags & (Flag.SKIP_MONITOR | Flag.ADMIN)
+            for name in {spec.name, spec.name.upper()}:
+                fast.learn(name, spec.handler, spec.arity, rows[spec.index], spec.log_name, slowlog_ok,
+                           monitor_ok)
+        return fast
 
     # ----------------------------------------------------------------------------------- clients
 

@@ -5,37 +5,12 @@ import time
 from collections import deque
 from typing import TYPE_CHECKING
 
+from .._speedups.fastpath import CommandStat
+
 if TYPE_CHECKING:
     from .client import Client
 
 _METRIC_SAMPLES = 16
-
-
-# Durations below this many µs are counted in a list (cheaper per call than a dict); longer ones in a dict.
-FAST_LATENCY_BUCKETS = 64
-
-
-class CommandStat:
-    """One command row's counters in one server (INFO commandstats / latencystats)."""
-
-    __slots__ = ("calls", "usec", "rejected_calls", "failed_calls", "latency", "latency_fast")
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.usec = 0
-        self.rejected_calls = 0
-        self.failed_calls = 0
-        self.latency_fast = [0] * FAST_LATENCY_BUCKETS   # calls per duration in µs, for short calls
-        self.latency: dict[int, int] = {}                 # duration µs -> calls, for the longer ones
-
-    def latency_histogram(self) -> dict[int, int]:
-        """duration µs -> calls, for every call recorded while latency-tracking was on."""
-        hist = {us: n for us, n in enumerate(self.latency_fast) if n}
-        hist.update(self.latency)
-        return hist
-
-    def reset(self) -> None:
-        self.__init__()  # type: ignore[misc]
 
 
 class Stats:

@@ -1,0 +1,25 @@
+"""Type stubs for pyredcache._speedups.fastpath (per-command counters and the plain-request fast path)."""
+
+from collections.abc import Callable
+from typing import Any
+
+FAST_LATENCY_BUCKETS: int
+
+class CommandStat:
+    calls: int
+    usec: int
+    rejected_calls: int
+    failed_calls: int
+    latency: dict[int, int]
+    def __init__(self) -> None: ...
+    def reset(self) -> None: ...
+    def record(self, duration_us: int, track_latency: bool) -> None: ...
+    def latency_histogram(self) -> dict[int, int]: ...
+
+class FastPath:
+    enabled: bool
+    def __init__(self, reply_error: type[BaseException], on_reply_error: Callable[[bytes], None],
+                 on_exception: Callable[[Any, list[bytes]], None]) -> None: ...
+    def learn(self, name: bytes, handler: Callable[[Any, list[bytes]], None], arity: int, row: CommandStat,
+              log_name: bytes, slowlog_ok: bool, monitor_ok: bool) -> None: ...
+    def run(self, c: Any, requests: list[list[bytes]], i: int, server: Any) -> int: ...

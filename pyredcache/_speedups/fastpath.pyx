@@ -1,0 +1,144 @@
+"""Per-command accounting rows and the plain-request fast path (run handler, time it, count it).
+
+The fast path decides no Redis policy: it only runs requests for which the Python pipeline
+(server/dispatch.py process_command) would run no check at all — a known plain command with the right
+arity, from a client in no special state — and hands every other request back to that pipeline.
+"""
+from cpython.dict cimport PyDict_GetItem
+from cpython.object cimport PyObject
+from libc.stdint cimport int64_t
+from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
+
+# Durations below this many µs are counted in a C array; longer ones in a dict.
+FAST_LATENCY_BUCKETS = 64
+
+cdef enum:
+    NBUCKETS = 64
+
+
+cdef inline int64_t now_ns() noexcept:
+    cdef timespec ts
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return <int64_t>ts.tv_sec * 1000000000 + ts.tv_nsec
+
+
+cdef class CommandStat:
+    """One command row's counters in one server (INFO commandstats / latencystats)."""
+    cdef public long long calls
+    cdef public long long usec
+    cdef public long long rejected_calls
+    cdef public long long failed_calls
+    cdef public dict latency           # duration µs -> calls, for calls of NBUCKETS µs or more
+    cdef long long fast[NBUCKETS]      # calls per duration in µs, for the short ones
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        cdef int k
+        self.calls = self.usec = self.rejected_calls = self.failed_calls = 0
+        self.latency = {}
+        for k in range(NBUCKETS):
+            self.fast[k] = 0
+
+    cpdef record(self, long long duration_us, bint track_latency):
+        """Count one call of duration_us (and its latency when latency-tracking is on)."""
+        self.calls += 1
+        self.usec += duration_us
+        if track_latency:
+            if 0 <= duration_us < NBUCKETS:
+                self.fast[duration_us] += 1
+            else:
+                self.latency[duration_us] = self.latency.get(duration_us, 0) + 1
+
+    def latency_histogram(self):
+        """duration µs -> calls, for every call recorded while latency-tracking was on."""
+        cdef int k
+        hist = {k: self.fast[k] for k in range(NBUCKETS) if self.fast[k]}
+        hist.update(self.latency)
+        return hist
+
+
+cdef class FastEntry:
+    cdef object handler
+    cdef int arity
+    cdef CommandStat row
+    cdef object log_name
+    cdef bint slowlog_ok
+    cdef bint monitor_ok
+
+
+cdef class FastPath:
+    """Runs consecutive plain requests of one batch; see the module docstring for what "plain" means."""
+    cdef dict entries          # command name exactly as sent (b"GET", b"get") -> FastEntry
+    cdef object reply_error    # the exception class whose .message becomes an error reply
+    cdef object on_reply_error    # callable(message): errorstats accounting
+    cdef object on_exception      # callable(client, argv): log + generic error reply
+    cdef public bint enabled
+
+    def __init__(self, reply_error, on_reply_error, on_exception):
+        self.entries = {}
+        self.reply_error = reply_error
+        self.on_reply_error = on_reply_error
+        self.on_exception = on_exception
+        self.enabled = True
+
+    def learn(self, bytes name, handler, int arity, CommandStat row, log_name, bint slowlog_ok,
+              bint monitor_ok):
+        cdef FastEntry e = FastEntry()
+        e.handler = handler
+        e.arity = arity
+        e.row = row
+        e.log_name = log_name
+        e.slowlog_ok = slowlog_ok
+        e.monitor_ok = monitor_ok
+        self.entries[name] = e
+
+    def run(self, c, list requests, Py_ssize_t i, server):
+        """Execute requests[i:] while they are plain; return the index of the first one not executed."""
+        cdef Py_ssize_t n = len(requests)
+        cdef PyObject* found
+        cdef FastEntry e
+        cdef list argv
+        cdef Py_ssize_t argc
+        cdef int64_t start, duration_us
+        cdef bint track_latency
+        cdef long long threshold
+        if not self.enabled or i >= n:
+            return i
+        # Server-wide settings read once per batch: a command of this batch changing them (CONFIG SET,
+        # MONITOR from another connection cannot interleave) takes effect from the next batch.
+        track_latency = server.latency_tracking
+        threshold = server.slowlog_threshold_us
+        monitors = server.monitors
+        while i < n:
+            argv = <list>requests[i]
+            found = PyDict_GetItem(self.entries, argv[0])
+            if found == NULL:
+                return i
+            e = <FastEntry>found
+            argc = len(argv)
+            if (e.arity > 0 and argc != e.arity) or argc < -e.arity:
+                return i
+            # Any client state that the pipeline checks sends the request there.
+            if c.flags or c.reply_mode or not c.authenticated or server.pause_end is not None:
+                return i
+            start = now_ns()
+            try:
+                e.handler(c, argv)
+            except self.reply_error as exc:
+                c.out.error(exc.message)
+                e.row.failed_calls += 1
+                self.on_reply_error(exc.message)
+            except Exception:
+                self.on_exception(c, argv)
+                e.row.failed_calls += 1
+            duration_us = (now_ns() - start) // 1000
+            e.row.record(duration_us, track_latency)
+            c.last_cmd = e.log_name
+            if threshold >= 0 and duration_us >= threshold and e.slowlog_ok:
+                server.slowlog.add(c, argv, duration_us)
+            if monitors and e.monitor_ok:
+                server.feed_monitors(c, argv)
+            i += 1
+        return i
