@@ -18,7 +18,7 @@ from .._speedups.keyspace import Context, Db
 from ..clock import Clock
 from ..config import ConfigApplyError
 from ..errors import ReplyError, WrongTypeError
-from ..log import Logger  # noqa: F401
+from ..log import Logger
 from .client import Client, ClientFlag
 from .info import process_rss
 from .listener import BindError, Listeners, bind_sockets
