@@ -60,8 +60,9 @@ async def _serve(config: object, log: object) -> int:
     server = Server(config, log)  # type: ignore[arg-type]
     try:
         await server.start()
-    except OSError as exc:
-        server.log.warning(str(exc))
+    except OSError:
+        # the listener already logged which address failed, as Redis does before this line
+        server.log.warning(f"Failed listening on port {server.config['port']} (TCP), aborting.")
         return 1
     server.install_signal_handlers()
     pidfile = server.config["pidfile"]

@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from .. import REDIS_VERSION, __version__
+from .._speedups.fastpath import CommandStat
 from ..commands.table import CommandSpec, all_specs
 from .client import ClientFlag
-from .stats import CommandStat
 
 if TYPE_CHECKING:
     from .instance import Server

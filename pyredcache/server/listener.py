@@ -40,7 +40,7 @@ def bind_sockets(binds: list[str], port: int, backlog: int) -> list[socket.socke
                 if optional or exc.errno in _NO_FAMILY and family == socket.AF_INET6:
                     continue
                 raise BindError(exc.errno, f"Could not create server TCP listening socket {host}:{port}: "
-                                           f"{exc.strerror}") from None
+                                           f"bind: {exc.strerror}") from None
             sockets.append(sock)
         if not sockets:
             raise BindError(errno.EADDRNOTAVAIL, f"Failed listening on port {port} (TCP), aborting.")
