@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Final
 
 from .. import errors
 from ..config import ConfigReplyError
-from ..config import lookup as lookup_directive
+from ..config_directives import lookup as lookup_directive
 from ..errors import ReplyError
 from ..server.client import ClientFlag
 from ..server.info import MemoryReport, build_info

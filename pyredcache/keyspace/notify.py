@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..config import KeyspaceEvents
+from ..config_directives import KeyspaceEvents
 
 if TYPE_CHECKING:
     from .._speedups.keyspace import Db
