@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 from helpers.oracle import Oracle
-from helpers.procs import REDIS_SERVER, start_server
+from helpers.procs import server_pair
 from helpers.rawclient import RawClient, encode_command
 from helpers.wait import wait_until
 
@@ -96,19 +96,7 @@ def fresh_pair(server_factory) -> tuple[int, int]:
 @pytest.fixture(scope="module")
 def pair_ports() -> Iterator[tuple[int, int]]:
     """A private pyredcache and redis-server pair (for kills by type and pauses)."""
-    if REDIS_SERVER is None:
-        pytest.skip("Debian's redis-server is not installed")
-    ours = start_server("pyredcache")
-    try:
-        theirs = start_server("redis")
-    except BaseException:
-        ours.cleanup()
-        raise
-    try:
-        yield ours.port, theirs.port
-    finally:
-        ours.cleanup()
-        theirs.cleanup()
+    yield from server_pair()
 
 
 @pytest.fixture

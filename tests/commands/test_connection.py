@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 from helpers.oracle import Oracle
-from helpers.procs import REDIS_SERVER, start_server
+from helpers.procs import server_pair
 from helpers.rawclient import RawClient, encode_command
 
 NOAUTH = b"-NOAUTH Authentication required.\r\n"
@@ -50,19 +50,7 @@ def read_until_closed(c: RawClient) -> bytes:
 @pytest.fixture(scope="module")
 def auth_ports() -> Iterator[tuple[int, int]]:
     """pyredcache and redis-server, both with requirepass "secret"."""
-    if REDIS_SERVER is None:
-        pytest.skip("Debian's redis-server is not installed")
-    ours = start_server("pyredcache", {"requirepass": "secret"})
-    try:
-        theirs = start_server("redis", {"requirepass": "secret"})
-    except BaseException:
-        ours.cleanup()
-        raise
-    try:
-        yield ours.port, theirs.port
-    finally:
-        ours.cleanup()
-        theirs.cleanup()
+    yield from server_pair({"requirepass": "secret"})
 
 
 @pytest.fixture

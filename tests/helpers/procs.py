@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .wait import wait_until
@@ -129,3 +130,23 @@ def _raise_dead(sp: ServerProcess) -> bool:
     with open(os.path.join(sp.workdir, "stderr"), errors="replace") as fh:
         err = fh.read()
     raise RuntimeError(f"{sp.kind} exited with {sp.proc.returncode}: {err}\n{sp.log_tail()}")
+
+
+def server_pair(directives: dict[str, str] | None = None) -> Iterator[tuple[int, int]]:
+    """Generator for pytest fixtures: a private (pyredcache port, redis-server port) pair with the same
+    directives; skips when redis-server is not installed; both stopped afterwards."""
+    import pytest
+
+    if REDIS_SERVER is None:
+        pytest.skip("Debian's redis-server is not installed (apt-get install redis-server redis-tools)")
+    ours = start_server("pyredcache", directives)
+    try:
+        theirs = start_server("redis", directives)
+    except BaseException:
+        ours.cleanup()
+        raise
+    try:
+        yield ours.port, theirs.port
+    finally:
+        ours.cleanup()
+        theirs.cleanup()

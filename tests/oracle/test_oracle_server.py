@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from helpers.oracle import Oracle, split_array
-from helpers.procs import REDIS_SERVER, ServerProcess, start_server
+from helpers.procs import server_pair
 from helpers.rawclient import RawClient
 
 pytestmark = pytest.mark.oracle
@@ -20,19 +20,13 @@ PER_PROCESS = {b"port", b"logfile", b"pidfile", b"dir"}
 
 
 @pytest.fixture(scope="module")
-def debug_pair() -> Iterator[tuple[ServerProcess, ServerProcess]]:
-    if REDIS_SERVER is None:
-        pytest.skip("Debian's redis-server is not installed")
-    ours = start_server("pyredcache", {"enable-debug-command": "yes"})
-    theirs = start_server("redis", {"enable-debug-command": "yes"})
-    yield ours, theirs
-    ours.cleanup()
-    theirs.cleanup()
+def debug_pair() -> Iterator[tuple[int, int]]:
+    yield from server_pair({"enable-debug-command": "yes"})
 
 
 @pytest.fixture
-def dbg(debug_pair: tuple[ServerProcess, ServerProcess]) -> Iterator[Oracle]:
-    o = Oracle(debug_pair[0].port, debug_pair[1].port)
+def dbg(debug_pair: tuple[int, int]) -> Iterator[Oracle]:
+    o = Oracle(*debug_pair)
     o.do("FLUSHALL")
     yield o
     o.close()

@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from helpers.procs import REDIS_SERVER, ServerProcess, start_server
+from helpers.procs import ServerProcess, server_pair
 from helpers.rawclient import RawClient, encode_command
 from helpers.wait import wait_until
 
@@ -61,35 +61,19 @@ def ports(pyredcache_proc: ServerProcess, redis_proc: ServerProcess) -> tuple[in
     return pyredcache_proc.port, redis_proc.port
 
 
-def _pair(**directives: str) -> Iterator[tuple[int, int]]:
-    if REDIS_SERVER is None:
-        pytest.skip("Debian's redis-server is not installed")
-    ours = start_server("pyredcache", directives)
-    try:
-        theirs = start_server("redis", directives)
-    except BaseException:
-        ours.cleanup()
-        raise
-    try:
-        yield ours.port, theirs.port
-    finally:
-        ours.cleanup()
-        theirs.cleanup()
-
-
 @pytest.fixture(scope="module")
 def auth_ports() -> Iterator[tuple[int, int]]:
-    yield from _pair(requirepass="secret")
+    yield from server_pair({"requirepass": "secret"})
 
 
 @pytest.fixture(scope="module")
 def limit_ports() -> Iterator[tuple[int, int]]:
-    yield from _pair(**{"proto-max-bulk-len": "1mb"})
+    yield from server_pair({"proto-max-bulk-len": "1mb"})
 
 
 @pytest.fixture(scope="module")
 def qbuf_ports() -> Iterator[tuple[int, int]]:
-    yield from _pair(**{"client-query-buffer-limit": "1mb", "proto-max-bulk-len": "8mb"})
+    yield from server_pair({"client-query-buffer-limit": "1mb", "proto-max-bulk-len": "8mb"})
 
 
 # ------------------------------------------------------------------------------- error, then close

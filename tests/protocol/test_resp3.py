@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 from helpers.oracle import Oracle
-from helpers.procs import REDIS_SERVER, start_server
+from helpers.procs import server_pair
 from helpers.rawclient import RawClient
 
 DEBUG_TYPES = ["string", "integer", "double", "bignum", "null", "array", "set", "map", "attrib", "push",
@@ -22,20 +22,7 @@ def mask_id(raw: bytes) -> bytes:
 
 @pytest.fixture(scope="module")
 def debug_ports() -> Iterator[tuple[int, int]]:
-    if REDIS_SERVER is None:
-        pytest.skip("Debian's redis-server is not installed")
-    directives = {"enable-debug-command": "yes"}
-    ours = start_server("pyredcache", directives)
-    try:
-        theirs = start_server("redis", directives)
-    except BaseException:
-        ours.cleanup()
-        raise
-    try:
-        yield ours.port, theirs.port
-    finally:
-        ours.cleanup()
-        theirs.cleanup()
+    yield from server_pair({"enable-debug-command": "yes"})
 
 
 def hello3(o: Oracle) -> None:
