@@ -191,14 +191,6 @@ class ClientProtocol(asyncio.Protocol):
         if self.client is not None:
             self.server.free_client(self.client)
 
-    def pause_writing(self) -> None:
-        if self.client is not None:
-            self.server.output_backpressure(self.client, True)
-
-    def resume_writing(self) -> None:
-        if self.client is not None:
-            self.server.output_backpressure(self.client, False)
-
 
 def _format_addr(addr: object) -> str:
     if isinstance(addr, tuple) and len(addr) >= 2:

@@ -11,7 +11,6 @@ import signal
 import time
 from typing import TYPE_CHECKING, Any
 
-from .. import REDIS_VERSION, __version__
 from .. import commands as _commands  # noqa: F401  (fills the command table)
 from .._speedups.fastpath import FastPath
 from .._speedups.keyspace import Context, Db
@@ -261,8 +260,6 @@ class Server:
 
         return client_info_line(c)
 
-    def output_backpressure(self, c: Client, paused: bool) -> None:
-        return None
 
     def must_wait(self, c: Client, argv: list[bytes]) -> bool:
         """CLIENT PAUSE: does this request wait until the pause ends?"""
@@ -319,18 +316,6 @@ class Server:
         c.pending_write = True
         if self.loop is not None:
             self.loop.call_soon(c.flush)
-
-    # ----------------------------------------------------------------------------------- keyspace
-
-    def select_db(self, index: int) -> Db:
-        return self.dbs[index]
-
-    def flushall(self) -> int:
-        removed = 0
-        for db in self.dbs:
-            removed += db.clear()
-        self.dirty += removed
-        return removed
 
     # ----------------------------------------------------------------------------------- cron
 
@@ -448,6 +433,3 @@ class Server:
     def uptime_seconds(self) -> int:
         return int(time.monotonic() - self.start_monotonic)
 
-    @staticmethod
-    def versions() -> tuple[str, str]:
-        return REDIS_VERSION, __version__
