@@ -58,6 +58,11 @@ TIMEOUT_NEGATIVE: Final = "ERR timeout is negative"
 PROTOCOL_ERROR_PREFIX: Final = "ERR Protocol error: "
 MULTI_NESTED: Final = "ERR MULTI calls can not be nested"
 NOT_ALLOWED_IN_MULTI: Final = "ERR Command not allowed inside a transaction"
+# Transactions (multi.c)
+EXEC_WITHOUT_MULTI: Final = "ERR EXEC without MULTI"
+DISCARD_WITHOUT_MULTI: Final = "ERR DISCARD without MULTI"
+WATCH_INSIDE_MULTI: Final = "ERR WATCH inside MULTI is not allowed"
+EXECABORT: Final = "EXECABORT Transaction discarded because of previous errors."
 NOT_IN_CLUSTER_MODE: Final = "ERR This instance has cluster support disabled"
 SELECT_IN_CLUSTER: Final = "ERR SELECT is not allowed in cluster mode"
 UNKNOWN_CLIENT: Final = "ERR No such client"
@@ -84,6 +89,24 @@ DECREMENT_OVERFLOW: Final = "ERR decrement would overflow"
 LCS_NOT_STRINGS: Final = "ERR The specified keys must contain string values"
 LCS_IDX_AND_LEN: Final = "ERR If you want both the length and indexes, please just use IDX."
 LCS_TOO_MUCH_MEMORY: Final = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
+# Bitmap commands (bitops.c)
+BIT_OFFSET: Final = "ERR bit offset is not an integer or out of range"
+BIT_VALUE: Final = "ERR bit is not an integer or out of range"
+BIT_ARGUMENT: Final = "ERR The bit argument must be 1 or 0."
+BITOP_NOT_ONE_KEY: Final = "ERR BITOP NOT must be called with a single source key."
+BITFIELD_TYPE: Final = (
+    "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+)
+BITFIELD_OVERFLOW_TYPE: Final = "ERR Invalid OVERFLOW type specified"
+BITFIELD_RO_ONLY_GET: Final = "ERR BITFIELD_RO only supports the GET subcommand"
+# Hash commands (t_hash.c); the count range errors are shared by HRANDFIELD/SRANDMEMBER/ZRANDMEMBER
+HASH_VALUE_NOT_INTEGER: Final = "ERR hash value is not an integer"
+HASH_VALUE_NOT_FLOAT: Final = "ERR hash value is not a float"
+VALUE_NAN_OR_INF: Final = "ERR value is NaN or Infinity"
+VALUE_OUT_OF_RANGE: Final = "ERR value is out of range"
+COUNT_NOT_IN_LONG_RANGE: Final = (
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+)
 
 
 # Server commands (server.c, config.c, debug.c, slowlog.c, object.c)
@@ -185,3 +208,18 @@ def unknown_client_type(name: bytes) -> str:
 
 def no_such_user(name: bytes) -> str:
     return _no_newlines(f"ERR No such user '{_trunc(name, len(name))}'")
+
+
+# List commands (t_list.c)
+LPOS_RANK_ZERO: Final = (
+    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... "
+    "or use negative to start from the end of the list"
+)
+LPOS_COUNT_NEGATIVE: Final = "ERR COUNT can't be negative"
+LPOS_MAXLEN_NEGATIVE: Final = "ERR MAXLEN can't be negative"
+NUMKEYS_NOT_POSITIVE: Final = "ERR numkeys should be greater than 0"
+COUNT_NOT_POSITIVE: Final = "ERR count should be greater than 0"
+
+# Set commands (t_set.c)
+NUMKEYS_EXCEED_ARGS: Final = "ERR Number of keys can't be greater than number of args"
+LIMIT_NEGATIVE: Final = "ERR LIMIT can't be negative"

@@ -1,7 +1,19 @@
 """Command groups: importing this package registers every command row in table.TABLE."""
 from __future__ import annotations
 
-from . import command_docs, connection, debug, generic, server, strings  # noqa: F401
+from . import (  # noqa: F401
+    bitmaps,
+    command_docs,
+    connection,
+    debug,
+    generic,
+    hashes,
+    lists,
+    server,
+    sets,
+    strings,
+    transactions,
+)
 from .table import TABLE
 
 __all__ = ["TABLE"]

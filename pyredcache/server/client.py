@@ -30,6 +30,7 @@ class ClientFlag:
     READONLY = 1 << 10
     ASKING = 1 << 11
     NO_TOUCH = 1 << 12
+    DIRTY_CAS = 1 << 13  # a WATCHed key changed: the next EXEC fails (server/watch.py)
 
 
 class ReplyMode:

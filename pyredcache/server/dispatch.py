@@ -39,6 +39,7 @@ _BLOCKING = Flag.BLOCKING
 _NOT_MONITORED = Flag.SKIP_MONITOR | Flag.ADMIN
 _MULTI = ClientFlag.MULTI
 _PUBSUB = ClientFlag.PUBSUB
+_DIRTY = ClientFlag.DIRTY_EXEC | ClientFlag.DIRTY_CAS
 
 _ERR_INTERNAL = b"ERR internal error while executing the command (see the server log)"
 
@@ -56,6 +57,11 @@ def reject(c: Client, message: str | bytes, spec: CommandSpec | None = None) -> 
     """Answer a pipeline rejection; an open MULTI becomes EXECABORT (flagDirtyExec)."""
     if isinstance(message, str):
         message = message.encode()
+    if spec is not None and spec.name == b"exec" and spec.parent is None:
+        # rejectCommand on EXEC is execCommandAbort: the transaction goes, the reason is wrapped.
+        from ..commands.transactions import exec_abort_message
+
+        message = exec_abort_message(c, message)
     c.out.error(message)
     if spec is not None:
         c.server.stats.commands[spec.index].rejected_calls += 1
@@ -104,8 +110,10 @@ def process_command(c: Client, argv: list[bytes]) -> None:
             _reject_pubsub(c, spec)
             return
         if flags & _MULTI and (spec.parent or spec).name not in _MULTI_IMMEDIATE:
-            assert c.multi_queue is not None
-            c.multi_queue.append((spec, argv))
+            # queueMultiCommand: an already failed transaction keeps no more commands (still +QUEUED).
+            if not flags & _DIRTY:
+                assert c.multi_queue is not None
+                c.multi_queue.append((spec, argv))
             c.out.raw(b"+QUEUED\r\n")
             return
     call(c, spec, argv)

@@ -98,6 +98,8 @@ class Server:
         self.notify_hook: Any = None
         # Called as flush_hook(db) before FLUSHDB/FLUSHALL empty a db (WATCH marks its watched keys dirty).
         self.flush_hook: Any = None
+        # server/watch.py's WatchRegistry, created (and its hooks installed) by the first WATCH.
+        self.watches: Any = None
         self.fastpath = self._make_fastpath()
         self.config_hooks()
 

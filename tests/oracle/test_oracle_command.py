@@ -40,9 +40,7 @@ pytestmark = pytest.mark.oracle
 OUR_NAMES = sorted(s.fullname for s in all_specs())
 
 # Known divergences, each waiting on a change in another module (see the note in the reason).
-KNOWN_GETKEYS_FLAG_GAPS = {
-    "bitfield": "BITFIELD needs a get_keys_fn refining its VARIABLE_FLAGS (bitfieldGetKeys)",
-}
+KNOWN_GETKEYS_FLAG_GAPS: dict[str, str] = {}
 
 
 # ------------------------------------------------------------------------------------------- RESP helpers
