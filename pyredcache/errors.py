@@ -190,6 +190,7 @@ HELLO_NOAUTH: Final = (
 )
 CLIENT_NAME_INVALID: Final = "ERR Client names cannot contain spaces, newlines or special characters."
 CLIENT_ID_NOT_POSITIVE: Final = "ERR client-id should be greater than 0"
+CLIENT_UNBLOCK_REASON: Final = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
 INVALID_CLIENT_ID: Final = "ERR Invalid client ID"
 PAUSE_MODE: Final = "ERR CLIENT PAUSE mode must be WRITE or ALL"
 TIMEOUT_NOT_INTEGER: Final = "ERR timeout is not an integer or out of range"

@@ -9,6 +9,7 @@ from . import (  # noqa: F401
     generic,
     hashes,
     lists,
+    pubsub,
     server,
     sets,
     strings,

@@ -58,11 +58,15 @@ def parse_float(raw: bytes | bytearray, error: str = errors.NOT_FLOAT) -> float:
 def parse_timeout_seconds(raw: bytes) -> float:
     """Blocking command timeouts (getTimeoutFromObjectOrReply with UNIT_SECONDS)."""
     value = parse_float(raw, errors.TIMEOUT_NOT_FLOAT)
-    if value < 0:
+    # Redis rounds up to whole milliseconds in a long long: a tiny negative value becomes 0 (forever), and
+    # one that overflows (inf included) lands on LLONG_MIN, hence "negative".
+    ms = value * 1000.0
+    if math.isinf(ms) or ms >= 9.223372036854775807e18:
         raise ReplyError(errors.TIMEOUT_NEGATIVE)
-    if math.isinf(value):
-        raise ReplyError(errors.TIMEOUT_NOT_FLOAT)
-    return value
+    whole_ms = math.ceil(ms)
+    if whole_ms < 0:
+        raise ReplyError(errors.TIMEOUT_NEGATIVE)
+    return whole_ms / 1000.0
 
 
 def upper(raw: bytes) -> bytes:

@@ -617,3 +617,25 @@ def client_unpause_command(c: Client, argv: list[bytes]) -> None:
     """CLIENT UNPAUSE"""
     c.server.unpause()
     c.out.raw(_OK)
+
+
+@subcommand("client", "unblock", -3, _ADMIN_FLAGS, acl="@connection", since="5.0.0",
+            complexity="O(log N) where N is the number of client connections",
+            summary="Unblock a client blocked in a blocking command from a different connection",
+            args="client-id:integer [timeout_error:{timeout:TIMEOUT|error:ERROR}]")
+def client_unblock_command(c: Client, argv: list[bytes]) -> None:
+    """CLIENT UNBLOCK client-id [TIMEOUT|ERROR]"""
+    if len(argv) > 4:
+        raise ReplyError(errors.subcommand_syntax(argv[1], argv[0]))
+    error = False
+    if len(argv) == 4:
+        reason = argv[3].lower()
+        if reason == b"error":
+            error = True
+        elif reason != b"timeout":
+            raise ReplyError(errors.CLIENT_UNBLOCK_REASON)
+    client_id = parse_int(argv[2])
+    target = c.server.clients.get(client_id)
+    blocking = getattr(c.server, "blocking", None)
+    done = target is not None and blocking is not None and blocking.unblock_by_request(target, error)
+    c.out.integer(1 if done else 0)

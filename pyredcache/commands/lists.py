@@ -1,10 +1,11 @@
-"""List commands (Redis group "list"), the non-blocking ones: argument parsing and replies over RedisList.
+"""List commands (Redis group "list"): argument parsing and replies over RedisList, blocking ones included.
 
-Every list a command creates goes through _create_list: that is where a blocking mechanism (BLPOP & co.)
-will signal the key as ready, as Redis does in dbAdd.
+Every list a command creates goes through _create_list, which signals the key as ready for clients blocked
+in BLPOP & co. (server/blocking.py), as Redis does in dbAdd.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import islice
 from typing import TYPE_CHECKING
 
@@ -12,7 +13,10 @@ from .. import errors
 from ..datatypes.lists import RedisList
 from ..errors import ReplyError
 from ..keyspace.notify import Event, signal_write
-from .args import LLONG_MAX, LLONG_MIN, parse_int
+from ..server.blocking import registry as blocking_registry
+from ..server.blocking import signal_key_as_ready
+from ..server.client import ClientFlag
+from .args import LLONG_MAX, LLONG_MIN, parse_int, parse_timeout_seconds
 from .table import command, key_num, key_range
 
 if TYPE_CHECKING:
@@ -48,6 +52,7 @@ def _create_list(c: Client, db: Db, key: bytes) -> RedisList:
     """
     lst = RedisList()
     db.add(key, lst)
+    signal_key_as_ready(c.server, db, key)
     return lst
 
 
@@ -526,3 +531,196 @@ def lmpop_command(c: Client, argv: list[bytes]) -> None:
         _pop_done(c, db, key, lst, b"lpop" if left else b"rpop")
         return
     c.out.null_array()
+
+
+# ---------------------------------------------------------------------------------------------- blocking
+# A blocking command that finds nothing parks the client (server/blocking.py) with a serve function, run
+# once a list is born under one of its keys. A timeout (or CLIENT UNBLOCK TIMEOUT) answers a null array,
+# even for BLMOVE. Inside MULTI (and so EXEC) nothing blocks: the reply is at once the command's empty one
+# (null array; a null bulk for BLMOVE/BRPOPLPUSH), Redis's CLIENT_DENY_BLOCKING.
+
+_BLOCK_FLAGS = "WRITE NOSCRIPT BLOCKING"
+_BLOCK_ACL = "@list"
+_TIMEOUT_HISTORY = (("6.0.0", "`timeout` is interpreted as a double instead of an integer."),)
+
+
+def _ready_list(db: Db, key: bytes) -> RedisList | None:
+    """The non-empty list a woken client may take from (None for anything else under `key`)."""
+    try:
+        lst = db.get_typed_write(key, RedisList)
+    except ReplyError:
+        return None
+    return lst if lst else None
+
+
+def _null_array_reply(c: Client) -> None:
+    c.out.null_array()
+
+
+def _null_reply(c: Client) -> None:
+    c.out.null()
+
+
+def _block(c: Client, keys: list[bytes], timeout: float, serve: Callable[[Client, Db, bytes], bool],
+           multi_reply: Callable[[Client], None]) -> None:
+    """Park the client; in MULTI answer multi_reply at once. A timeout always answers a null array."""
+    if c.flags & ClientFlag.MULTI:
+        multi_reply(c)
+        return
+    blocking_registry(c.server).block(c, keys, timeout, serve, _null_array_reply)
+
+
+def _serve_pop(left: bool) -> Callable[[Client, Db, bytes], bool]:
+    event = b"lpop" if left else b"rpop"
+
+    def serve(c: Client, db: Db, key: bytes) -> bool:
+        lst = _ready_list(db, key)
+        if lst is None:
+            return False
+        out = c.out
+        out.array_header(2)
+        out.bulk(key)
+        out.bulk(lst.popleft() if left else lst.pop())
+        _pop_done(c, db, key, lst, event)
+        return True
+
+    return serve
+
+
+_SERVE_LPOP = _serve_pop(True)
+_SERVE_RPOP = _serve_pop(False)
+
+
+def blocking_pop_generic(c: Client, argv: list[bytes], left: bool) -> None:
+    """blockingPopGenericCommand: BLPOP/BRPOP key [key ...] timeout."""
+    timeout = parse_timeout_seconds(argv[-1])
+    keys = argv[1:-1]
+    db = c.db
+    serve = _SERVE_LPOP if left else _SERVE_RPOP
+    for key in keys:
+        lst = db.get_typed_write(key, RedisList)
+        if lst:
+            serve(c, db, key)
+            return
+    _block(c, keys, timeout, serve, _null_array_reply)
+
+
+_BPOP_COMPLEXITY = "O(N) where N is the number of provided keys."
+
+
+@command("blpop", -3, _BLOCK_FLAGS, keys=[key_range(1, "RW ACCESS DELETE", lastkey=-2)], acl=_BLOCK_ACL,
+         group="list", since="2.0.0", complexity=_BPOP_COMPLEXITY,
+         summary="Remove and get the first element in a list, or block until one is available",
+         args="key:key... timeout:double", history=_TIMEOUT_HISTORY)
+def blpop_command(c: Client, argv: list[bytes]) -> None:
+    """BLPOP key [key ...] timeout"""
+    blocking_pop_generic(c, argv, True)
+
+
+@command("brpop", -3, _BLOCK_FLAGS, keys=[key_range(1, "RW ACCESS DELETE", lastkey=-2)], acl=_BLOCK_ACL,
+         group="list", since="2.0.0", complexity=_BPOP_COMPLEXITY,
+         summary="Remove and get the last element in a list, or block until one is available",
+         args="key:key... timeout:double", history=_TIMEOUT_HISTORY)
+def brpop_command(c: Client, argv: list[bytes]) -> None:
+    """BRPOP key [key ...] timeout"""
+    blocking_pop_generic(c, argv, False)
+
+
+def blocking_move_generic(c: Client, source: bytes, destination: bytes, src_left: bool, dst_left: bool,
+                          timeout: float) -> None:
+    """blmoveGenericCommand: LMOVE now if source holds a list, else wait for one."""
+    db = c.db
+    if db.get_typed_write(source, RedisList):
+        lmove_generic(c, source, destination, src_left, dst_left)
+        return
+
+    def serve(c: Client, db: Db, key: bytes) -> bool:
+        if _ready_list(db, key) is None:
+            return False
+        # A destination of another type answers WRONGTYPE (raised before anything moves) and unblocks.
+        lmove_generic(c, source, destination, src_left, dst_left)
+        return True
+
+    _block(c, [source], timeout, serve, _null_reply)
+
+
+@command("blmove", 6, _BLOCK_FLAGS + " DENYOOM",
+         keys=[key_range(1, "RW ACCESS DELETE"), key_range(2, "RW INSERT")], acl=_BLOCK_ACL, group="list",
+         since="6.2.0", complexity="O(1)",
+         summary="Pop an element from a list, push it to another list and return it; or block until one is "
+                 "available",
+         args="source:key destination:key wherefrom:{LEFT|RIGHT} whereto:{LEFT|RIGHT} timeout:double")
+def blmove_command(c: Client, argv: list[bytes]) -> None:
+    """BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout"""
+    src_left = _direction(argv[3])
+    dst_left = _direction(argv[4])
+    timeout = parse_timeout_seconds(argv[5])
+    blocking_move_generic(c, argv[1], argv[2], src_left, dst_left, timeout)
+
+
+@command("brpoplpush", 4, _BLOCK_FLAGS + " DENYOOM",
+         keys=[key_range(1, "RW ACCESS DELETE"), key_range(2, "RW INSERT")], acl=_BLOCK_ACL, group="list",
+         since="2.2.0", complexity="O(1)",
+         summary="Pop an element from a list, push it to another list and return it; or block until one is "
+                 "available",
+         args="source:key destination:key timeout:double", history=_TIMEOUT_HISTORY,
+         doc_flags=("deprecated",), deprecated_since="6.2.0",
+         replaced_by="`BLMOVE` with the `RIGHT` and `LEFT` arguments")
+def brpoplpush_command(c: Client, argv: list[bytes]) -> None:
+    """BRPOPLPUSH source destination timeout"""
+    timeout = parse_timeout_seconds(argv[3])
+    blocking_move_generic(c, argv[1], argv[2], False, True, timeout)
+
+
+def _mpop_args(argv: list[bytes], numkeys_idx: int) -> tuple[list[bytes], bool, int]:
+    """numkeys key [key ...] LEFT|RIGHT [COUNT count] from numkeys_idx on: (keys, left, count)."""
+    numkeys = parse_int(argv[numkeys_idx], errors.NUMKEYS_NOT_POSITIVE)
+    if not 1 <= numkeys <= LLONG_MAX:
+        raise ReplyError(errors.NUMKEYS_NOT_POSITIVE)
+    where_idx = numkeys_idx + numkeys + 1
+    n_args = len(argv)
+    if where_idx >= n_args:
+        raise ReplyError(errors.SYNTAX)
+    left = _direction(argv[where_idx])
+    count = -1
+    j = where_idx + 1
+    while j < n_args:
+        if count == -1 and j + 1 < n_args and argv[j].upper() == b"COUNT":
+            j += 1
+            count = parse_int(argv[j], errors.COUNT_NOT_POSITIVE)
+            if count < 1:
+                raise ReplyError(errors.COUNT_NOT_POSITIVE)
+        else:
+            raise ReplyError(errors.SYNTAX)
+        j += 1
+    return argv[numkeys_idx + 1:where_idx], left, (1 if count == -1 else count)
+
+
+@command("blmpop", -5, "WRITE BLOCKING", keys=[key_num(2, 0, 1, "RW ACCESS DELETE")], acl=_BLOCK_ACL,
+         group="list", since="7.0.0",
+         complexity="O(N+M) where N is the number of provided keys and M is the number of elements returned.",
+         summary="Pop elements from a list, or block until one is available",
+         args="timeout:double numkeys:integer key:key... where:{LEFT|RIGHT} [count:COUNT=integer]")
+def blmpop_command(c: Client, argv: list[bytes]) -> None:
+    """BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]"""
+    keys, left, count = _mpop_args(argv, 2)
+    timeout = parse_timeout_seconds(argv[1])
+    event = b"lpop" if left else b"rpop"
+
+    def serve(c: Client, db: Db, key: bytes) -> bool:
+        lst = _ready_list(db, key)
+        if lst is None:
+            return False
+        out = c.out
+        out.array_header(2)
+        out.bulk(key)
+        out.bulk_array(_pop_count(lst, count, left))
+        _pop_done(c, db, key, lst, event)
+        return True
+
+    db = c.db
+    for key in keys:
+        if db.get_typed_write(key, RedisList):
+            serve(c, db, key)
+            return
+    _block(c, keys, timeout, serve, _null_array_reply)

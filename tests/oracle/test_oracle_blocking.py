@@ -1,0 +1,217 @@
+"""Blocking list commands and CLIENT UNBLOCK, reply for reply against redis-server 7.0.15: table rows,
+errors, immediate replies, timeouts, MULTI, and wakeups seen by a second connection on each server."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from helpers.oracle import Oracle
+from helpers.rawclient import RawClient, encode_command
+from helpers.wait import wait_until
+
+pytestmark = pytest.mark.oracle
+
+BLOCKING_COMMANDS = ("blpop", "brpop", "blmove", "brpoplpush", "blmpop")
+
+
+class Pair:
+    """A second connection to each server, for the client that blocks."""
+
+    def __init__(self, ours: int, theirs: int) -> None:
+        self.ours = RawClient(ours)
+        self.redis = RawClient(theirs)
+
+    def send(self, *args: str) -> None:
+        data = encode_command(*args)
+        self.ours.send(data)
+        self.redis.send(data)
+
+    def reply(self) -> bytes:
+        ours, theirs = self.ours.read_reply(), self.redis.read_reply()
+        assert ours == theirs, f"pyredcache {ours!r} != redis {theirs!r}"
+        return ours
+
+    def close(self) -> None:
+        self.ours.close()
+        self.redis.close()
+
+
+@pytest.fixture
+def pair(pyredcache_proc, redis_proc) -> Iterator[Pair]:
+    p = Pair(pyredcache_proc.port, redis_proc.port)
+    yield p
+    p.close()
+
+
+def _wait_blocked(oracle: Oracle, n: int) -> None:
+    for conn in (oracle.ours, oracle.redis):
+        wait_until(lambda conn=conn: f"blocked_clients:{n}\r\n".encode() in conn.command("INFO", "clients"),
+                   timeout=5, message=f"{n} blocked")
+
+
+@pytest.mark.parametrize("name", BLOCKING_COMMANDS)
+def test_command_info_rows_match(oracle, name):
+    oracle.do("COMMAND", "INFO", name)
+
+
+@pytest.mark.parametrize("name", BLOCKING_COMMANDS)
+def test_command_docs_match(oracle, name):
+    oracle.do("COMMAND", "DOCS", name)
+
+
+def test_client_unblock_row_matches(oracle):
+    oracle.do("COMMAND", "INFO", "client|unblock")
+
+
+def test_command_getkeys_match(oracle):
+    oracle.do("COMMAND", "GETKEYS", "blpop", "a", "b", "0")
+    oracle.do("COMMAND", "GETKEYS", "blmove", "a", "b", "left", "right", "0")
+    oracle.do("COMMAND", "GETKEYS", "brpoplpush", "a", "b", "0")
+    oracle.do("COMMAND", "GETKEYS", "blmpop", "0", "2", "a", "b", "left")
+
+
+def test_blpop_brpop_errors_match(oracle):
+    for name in ("BLPOP", "BRPOP"):
+        oracle.error(name, "k")
+        oracle.error(name, "k", "x")
+        oracle.error(name, "k", "-1")
+        oracle.error(name, "k", "inf")
+        oracle.error(name, "k", "nan")
+        oracle.error(name, "k", "1e30")
+        oracle.error(name, "k", "-inf")
+        oracle.do("SET", "s", "v")
+        oracle.error(name, "s", "0")
+        oracle.error(name, "s", "x")
+
+
+def test_blmove_brpoplpush_errors_match(oracle):
+    oracle.error("BLMOVE", "a", "b", "UP", "LEFT", "0")
+    oracle.error("BLMOVE", "a", "b", "LEFT", "DOWN", "x")
+    oracle.error("BLMOVE", "a", "b", "LEFT", "LEFT", "x")
+    oracle.error("BLMOVE", "a", "b", "LEFT", "LEFT", "-0.5")
+    oracle.error("BLMOVE", "a", "b", "LEFT")
+    oracle.error("BRPOPLPUSH", "a", "b", "-1")
+    oracle.error("BRPOPLPUSH", "a", "b")
+    oracle.do("SET", "s", "v")
+    oracle.error("BRPOPLPUSH", "s", "b", "0")
+    oracle.do("RPUSH", "l", "1")
+    oracle.error("BRPOPLPUSH", "l", "s", "0")
+    oracle.do("LRANGE", "l", "0", "-1")
+
+
+def test_blmpop_errors_match(oracle):
+    oracle.error("BLMPOP", "0", "0", "a", "LEFT")
+    oracle.error("BLMPOP", "0", "-1", "a", "LEFT")
+    oracle.error("BLMPOP", "0", "x", "a", "LEFT")
+    oracle.error("BLMPOP", "0", "3", "a", "LEFT")
+    oracle.error("BLMPOP", "0", "1", "a", "UP")
+    oracle.error("BLMPOP", "x", "1", "a", "LEFT")
+    oracle.error("BLMPOP", "-1", "1", "a", "LEFT")
+    oracle.error("BLMPOP", "x", "0", "a", "LEFT")
+    oracle.error("BLMPOP", "0", "1", "a", "LEFT", "COUNT", "0")
+    oracle.error("BLMPOP", "0", "1", "a", "LEFT", "COUNT")
+    oracle.error("BLMPOP", "0", "1", "a", "LEFT", "COUNT", "1", "COUNT", "1")
+    oracle.error("BLMPOP", "0", "1", "a")
+    oracle.do("SET", "s", "v")
+    oracle.error("BLMPOP", "0", "1", "s", "LEFT")
+
+
+def test_immediate_replies_match(oracle):
+    oracle.do("RPUSH", "a", "1", "2", "3", "4")
+    oracle.do("BLPOP", "none", "a", "0")
+    oracle.do("BRPOP", "a", "none", "0")
+    oracle.do("BLMOVE", "a", "b", "LEFT", "RIGHT", "0")
+    oracle.do("BRPOPLPUSH", "a", "b", "0")
+    oracle.do("LRANGE", "b", "0", "-1")
+    oracle.do("BLMPOP", "0", "2", "none", "b", "RIGHT", "COUNT", "10")
+    oracle.do("EXISTS", "a", "b")
+
+
+def test_timeouts_match(oracle):
+    oracle.do("BLPOP", "k", "0.01")
+    oracle.do("BRPOP", "k", "k2", "0.01")
+    oracle.do("BLMOVE", "k", "d", "LEFT", "LEFT", "0.01")
+    oracle.do("BRPOPLPUSH", "k", "d", "0.01")
+    oracle.do("BLMPOP", "0.01", "1", "k", "LEFT")
+    oracle.both("HELLO", "3")   # client ids differ
+    oracle.do("BLPOP", "k", "0.01")
+    oracle.do("BLMOVE", "k", "d", "LEFT", "LEFT", "0.01")
+    oracle.do("BLMPOP", "0.01", "1", "k", "LEFT", "COUNT", "3")
+
+
+def test_multi_does_not_block_match(oracle):
+    oracle.do("MULTI")
+    oracle.do("BLPOP", "k", "0")
+    oracle.do("BRPOP", "k", "0")
+    oracle.do("BLMOVE", "k", "d", "LEFT", "LEFT", "0")
+    oracle.do("BRPOPLPUSH", "k", "d", "0")
+    oracle.do("BLMPOP", "0", "1", "k", "LEFT")
+    oracle.do("RPUSH", "k", "v")
+    oracle.do("BLPOP", "k", "0")
+    oracle.do("EXEC")
+
+
+def test_client_unblock_errors_match(oracle):
+    oracle.error("CLIENT", "UNBLOCK", "x")
+    oracle.error("CLIENT", "UNBLOCK", "1", "foo")
+    oracle.error("CLIENT", "UNBLOCK", "x", "foo")
+    oracle.error("CLIENT", "unblock", "1", "TIMEOUT", "x")
+    oracle.error("CLIENT", "UNBLOCK")
+    oracle.do("CLIENT", "UNBLOCK", "999999")
+    oracle.do("CLIENT", "UNBLOCK", "999999", "error")
+
+
+def test_wakeup_replies_match(oracle, pair):
+    pair.send("BLPOP", "k1", "k2", "0")
+    _wait_blocked(oracle, 1)
+    oracle.do("RPUSH", "k2", "a", "b")
+    pair.reply()
+    pair.send("BRPOP", "k2", "0")
+    pair.reply()
+    pair.send("BLMPOP", "0", "2", "x", "y", "RIGHT", "COUNT", "2")
+    _wait_blocked(oracle, 1)
+    oracle.do("LPUSH", "y", "1", "2", "3")
+    pair.reply()
+    oracle.do("LRANGE", "y", "0", "-1")
+    pair.send("BLMOVE", "src", "dst", "RIGHT", "LEFT", "0")
+    _wait_blocked(oracle, 1)
+    oracle.do("RPUSH", "src", "p", "q")
+    pair.reply()
+    oracle.do("LRANGE", "dst", "0", "-1")
+    oracle.do("LRANGE", "src", "0", "-1")
+
+
+def test_wakeup_after_exec_match(oracle, pair):
+    pair.send("BLPOP", "k", "0")
+    _wait_blocked(oracle, 1)
+    oracle.do("MULTI")
+    oracle.do("RPUSH", "k", "a")
+    oracle.do("RPUSH", "k", "b")
+    oracle.do("EXEC")
+    pair.reply()
+    oracle.do("LRANGE", "k", "0", "-1")
+
+
+def test_wakeup_emptied_in_exec_stays_blocked_match(oracle, pair):
+    pair.send("BLPOP", "k", "0.3")
+    _wait_blocked(oracle, 1)
+    oracle.do("MULTI")
+    oracle.do("RPUSH", "k", "a")
+    oracle.do("LPOP", "k")
+    oracle.do("EXEC")
+    pair.reply()
+
+
+def test_client_unblock_replies_match(oracle, pair):
+    pair.send("CLIENT", "ID")
+    ours_id = int(pair.ours.read_reply()[1:-2])
+    redis_id = int(pair.redis.read_reply()[1:-2])
+    for reason in ("TIMEOUT", "ERROR"):
+        pair.send("BLMOVE", "k", "d", "LEFT", "LEFT", "0")
+        _wait_blocked(oracle, 1)
+        a = oracle.ours.command("CLIENT", "UNBLOCK", ours_id, reason)
+        b = oracle.redis.command("CLIENT", "UNBLOCK", redis_id, reason)
+        assert a == b == b":1\r\n"
+        pair.reply()
+    pair.send("PING")
+    pair.reply()
