@@ -498,29 +498,9 @@ def rpoplpush_command(c: Client, argv: list[bytes]) -> None:
          args="numkeys:integer key:key... where:{LEFT|RIGHT} [count:COUNT=integer]")
 def lmpop_command(c: Client, argv: list[bytes]) -> None:
     """LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]"""
-    numkeys = parse_int(argv[1], errors.NUMKEYS_NOT_POSITIVE)
-    if not 1 <= numkeys <= LLONG_MAX:
-        raise ReplyError(errors.NUMKEYS_NOT_POSITIVE)
-    where_idx = numkeys + 2
-    n_args = len(argv)
-    if where_idx >= n_args:
-        raise ReplyError(errors.SYNTAX)
-    left = _direction(argv[where_idx])
-    count = -1
-    j = where_idx + 1
-    while j < n_args:
-        if count == -1 and j + 1 < n_args and argv[j].upper() == b"COUNT":
-            j += 1
-            count = parse_int(argv[j], errors.COUNT_NOT_POSITIVE)
-            if count < 1:
-                raise ReplyError(errors.COUNT_NOT_POSITIVE)
-        else:
-            raise ReplyError(errors.SYNTAX)
-        j += 1
-    if count == -1:
-        count = 1
+    keys, left, count = _mpop_args(argv, 1)
     db = c.db
-    for key in argv[2:where_idx]:
+    for key in keys:
         lst = db.get_typed_write(key, RedisList)
         if lst is None or not lst:
             continue
