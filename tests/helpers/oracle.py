@@ -68,3 +68,30 @@ def split_array(raw: bytes) -> list[bytes]:
         out.append(raw[pos:end])
         pos = end
     return out
+
+
+def assert_same_keyspace_events(oracle: Oracle, pattern: str, steps: list[tuple[str, ...]]) -> None:
+    """Run `steps` on both servers with notify-keyspace-events KEA and compare the event streams that a
+    PSUBSCRIBE `pattern` connection receives on each (up to a final SET of key "end")."""
+    subs = [RawClient(oracle.ours.sock.getpeername()[1]), RawClient(oracle.redis.sock.getpeername()[1])]
+    try:
+        for sub in subs:
+            assert sub.command("PSUBSCRIBE", pattern).startswith(b"*3\r\n")
+        oracle.do("CONFIG", "SET", "notify-keyspace-events", "KEA")
+        for step in steps:
+            oracle.do(*step)
+        oracle.do("SET", "end", "1")
+        streams = []
+        for sub in subs:
+            got = []
+            while True:
+                msg = sub.read_reply()
+                got.append(msg)
+                if b"end" in msg:
+                    break
+            streams.append(got)
+        assert streams[0] == streams[1]
+    finally:
+        for sub in subs:
+            sub.close()
+        oracle.do("CONFIG", "SET", "notify-keyspace-events", "")
