@@ -75,9 +75,13 @@ cdef class FastPath:
     cdef object on_reply_error    # callable(message): errorstats accounting
     cdef object on_exception      # callable(client, argv): log + generic error reply
     cdef public bint enabled
+    cdef list ready_keys          # the server's keys made ready for blocked clients (filled by pushes)
+    cdef object serve_ready       # callable(): serve the clients blocked on them
 
-    def __init__(self, reply_error, on_reply_error, on_exception):
+    def __init__(self, reply_error, on_reply_error, on_exception, list ready_keys, serve_ready):
         self.entries = {}
+        self.ready_keys = ready_keys
+        self.serve_ready = serve_ready
         self.reply_error = reply_error
         self.on_reply_error = on_reply_error
         self.on_exception = on_exception
@@ -140,5 +144,7 @@ cdef class FastPath:
                 server.slowlog.add(c, argv, duration_us)
             if monitors and e.monitor_ok:
                 server.feed_monitors(c, argv)
+            if self.ready_keys:
+                self.serve_ready()
             i += 1
         return i

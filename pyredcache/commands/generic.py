@@ -10,6 +10,7 @@ from .._speedups.glob import filter_matching
 from ..datatypes.encoding import copy_value, encoding_name, is_shared_integer, type_name
 from ..errors import ReplyError
 from ..keyspace.notify import Event, signal_write
+from ..server.blocking import signal_key_as_ready
 from .args import LLONG_MAX, LLONG_MIN, parse_int
 from .table import command, container, key_range, subcommand
 
@@ -290,6 +291,7 @@ def rename_generic(c: Client, argv: list[bytes], nx: bool) -> None:
         db.set_expire(dst, expire_ms)
     db.delete(src)
     server = c.server
+    signal_key_as_ready(server, db, dst)
     signal_write(server, db, src, b"rename_from", _GENERIC)
     signal_write(server, db, dst, b"rename_to", _GENERIC, dirty=0)
     c.out.raw(_ONE if nx else _OK)
@@ -352,6 +354,7 @@ def copy_command(c: Client, argv: list[bytes]) -> None:
     dst_db.set_key(dst, copy_value(value))   # deep copy: mutable values must not be shared between keys
     if expire_ms != -1:
         dst_db.set_expire(dst, expire_ms)
+    signal_key_as_ready(server, dst_db, dst)
     signal_write(server, dst_db, dst, b"copy_to", _GENERIC)
     c.out.raw(_ONE)
 
@@ -380,6 +383,7 @@ def move_command(c: Client, argv: list[bytes]) -> None:
     if expire_ms != -1:
         dst_db.set_expire(key, expire_ms)
     src_db.delete(key)
+    signal_key_as_ready(server, dst_db, key)
     signal_write(server, src_db, key, b"move_from", _GENERIC)
     signal_write(server, dst_db, key, b"move_to", _GENERIC, dirty=0)
     c.out.raw(_ONE)

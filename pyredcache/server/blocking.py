@@ -1,7 +1,9 @@
 """Clients blocked on keys (BLPOP & co.): the per-key FIFO registry, timeouts and wakeups.
 
 A command that made a key ready (a list born under a waited key) signals it; the ready keys are served
-once the running request batch is done (loop.call_soon), clients in the order they blocked.
+right after the top-level command that made them ready (an EXEC or a script counts as one), clients in the
+order they blocked — process_command and the fast path check server.ready_keys after each command. A key
+signalled outside any command is served on the next loop iteration.
 """
 from __future__ import annotations
 
@@ -47,7 +49,9 @@ class BlockingRegistry:
     def __init__(self, server: Server) -> None:
         self.server = server
         self.waiting: dict[tuple[int, bytes], deque[Client]] = {}
-        self.ready: list[tuple[Db, bytes]] = []
+        # server.ready_keys itself: the fast path holds that list, so it is emptied in place, never rebound.
+        self.ready: list[tuple[Db, bytes]] = server.ready_keys
+        server.serve_ready_keys = self.serve_ready
         self.ready_set: set[tuple[int, bytes]] = set()
         self.scheduled = False
         self.with_timeout = 0
@@ -156,8 +160,8 @@ class BlockingRegistry:
         server = self.server
         server.ctx.now_ms = server.clock.now_ms()
         while self.ready:
-            batch = self.ready
-            self.ready = []
+            batch = self.ready[:]
+            self.ready.clear()
             self.ready_set.clear()
             for db, key in batch:
                 q = self.waiting.get((db.id, key))

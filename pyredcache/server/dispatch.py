@@ -117,6 +117,10 @@ def process_command(c: Client, argv: list[bytes]) -> None:
             c.out.raw(b"+QUEUED\r\n")
             return
     call(c, spec, argv)
+    server = c.server
+    if server.ready_keys:
+        # handleClientsBlockedOnKeys: clients blocked on keys this command (or EXEC, or script) made ready.
+        server.serve_ready_keys()
 
 
 def call(c: Client, spec: CommandSpec, argv: list[bytes]) -> None:

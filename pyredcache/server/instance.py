@@ -100,6 +100,10 @@ class Server:
         self.flush_hook: Any = None
         # server/watch.py's WatchRegistry, created (and its hooks installed) by the first WATCH.
         self.watches: Any = None
+        # Keys made ready for blocked clients (server/blocking.py fills it); never rebound, so the fast path
+        # can hold it and serve the blocked clients right after the command that pushed, as Redis does.
+        self.ready_keys: list[Any] = []
+        self.serve_ready_keys: Any = None
         self.fastpath = self._make_fastpath()
         self.config_hooks()
 
@@ -196,7 +200,8 @@ class Server:
         from ..commands.table import TABLE, Flag
         from .dispatch import internal_error, is_plain
 
-        fast = FastPath(ReplyError, self.stats.count_error, internal_error)
+        fast = FastPath(ReplyError, self.stats.count_error, internal_error, self.ready_keys,
+                        self._serve_ready_keys)
         rows = self.stats.commands
         for spec in TABLE.values():
             if spec.handler is None or not is_plain(spec):
@@ -207,6 +212,10 @@ class Server:
                 fast.learn(name, spec.handler, spec.arity, rows[spec.index], spec.log_name, slowlog_ok,
                            monitor_ok)
         return fast
+
+    def _serve_ready_keys(self) -> None:
+        if self.serve_ready_keys is not None:
+            self.serve_ready_keys()
 
     # ----------------------------------------------------------------------------------- clients
 

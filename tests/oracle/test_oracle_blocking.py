@@ -215,3 +215,53 @@ def test_client_unblock_replies_match(oracle, pair):
         pair.reply()
     pair.send("PING")
     pair.reply()
+
+
+def _pipeline_both(oracle: Oracle, *commands: tuple[str, ...]) -> None:
+    """Send `commands` in one write to each server and compare the replies one by one."""
+    data = b"".join(encode_command(*cmd) for cmd in commands)
+    oracle.ours.send(data)
+    oracle.redis.send(data)
+    for cmd in commands:
+        ours, theirs = oracle.ours.read_reply(), oracle.redis.read_reply()
+        assert ours == theirs, f"{cmd}: pyredcache {ours!r} != redis {theirs!r}"
+
+
+@pytest.mark.parametrize("first", [("SELECT", "0"), ("CLIENT", "SETNAME", "x")])
+def test_blocked_client_served_before_the_next_pipelined_command_match(oracle, pair, first):
+    """Redis serves blocked clients right after the command that pushed, before the pusher's next
+    command: a pipelined LPOP after the RPUSH finds the list already emptied by the blocked BLPOP.
+    `first` sends the pipeline through the generic path once (CLIENT SETNAME) and the fast path once."""
+    pair.send("BLPOP", "k", "0")
+    _wait_blocked(oracle, 1)
+    _pipeline_both(oracle, first, ("RPUSH", "k", "a"), ("LPOP", "k"), ("LLEN", "k"))
+    pair.reply()
+
+
+def test_blocked_client_served_after_exec_before_next_command_match(oracle, pair):
+    pair.send("BLPOP", "k", "0")
+    _wait_blocked(oracle, 1)
+    _pipeline_both(oracle, ("MULTI",), ("RPUSH", "k", "a", "b"), ("EXEC",), ("LPOP", "k"), ("LRANGE", "k", "0", "-1"))
+    pair.reply()
+
+
+@pytest.mark.parametrize("how", ["rename", "copy", "move", "restore-by-swapdb"])
+def test_list_arriving_by_key_command_wakes_blocked_client_match(oracle, pair, how):
+    """A list that appears under a waited key by RENAME, COPY, MOVE or SWAPDB serves the blocked client."""
+    pair.send("BLPOP", "k", "0")
+    _wait_blocked(oracle, 1)
+    if how == "rename":
+        oracle.do("RPUSH", "src", "a")
+        _pipeline_both(oracle, ("RENAME", "src", "k"), ("EXISTS", "k"))
+    elif how == "copy":
+        oracle.do("RPUSH", "src", "a", "b")
+        _pipeline_both(oracle, ("COPY", "src", "k"), ("LRANGE", "k", "0", "-1"))
+    elif how == "move":
+        oracle.do("SELECT", "1")
+        oracle.do("RPUSH", "k", "a")
+        _pipeline_both(oracle, ("MOVE", "k", "0"), ("SELECT", "0"), ("EXISTS", "k"))
+    else:
+        oracle.do("SELECT", "1")
+        oracle.do("RPUSH", "k", "a", "b")
+        _pipeline_both(oracle, ("SWAPDB", "0", "1"), ("SELECT", "1"), ("LRANGE", "k", "0", "-1"))
+    pair.reply()
