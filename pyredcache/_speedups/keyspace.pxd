@@ -29,6 +29,8 @@ cdef class Context:
     cdef public long long expired_time_cap_reached_count
     cdef public object wrongtype
     cdef public object on_expired
+    cdef public object on_new          # on_new(db, key): a key was added (keyspace event "new"); or None
+    cdef public object on_miss         # on_miss(db, key): a read lookup missed (event "keymiss"); or None
     cdef public bint active_expire_enabled
     cdef uint64_t _rng
 
@@ -51,3 +53,4 @@ cdef class Db:
     cdef int _drop_ttl(self, Entry* e, object key, Py_hash_t h) noexcept
     cdef int _expire_if_stale(self, object key) except -1
     cdef object _lookup(self, object key, bint read)
+    cdef int _missed(self, object key) except -1

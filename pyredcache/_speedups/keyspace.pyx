@@ -203,6 +203,8 @@ cdef class Context:
         self.expired_time_cap_reached_count = 0
         self.wrongtype = TypeError
         self.on_expired = None
+        self.on_new = None
+        self.on_miss = None
         self.active_expire_enabled = True
         self._rng = (int.from_bytes(os.urandom(8), "little") | 1) & 0xFFFFFFFFFFFFFFFF
 
@@ -314,6 +316,16 @@ cdef class Db:
                 raise
             _table_link(&self.expires, te)
         _table_link(&self.main, e)
+        if self.ctx.on_new is not None:
+            self.ctx.on_new(self, key)
+        return 0
+
+    cdef int _missed(self, object key) except -1:
+        # lookupKey's miss branch: keyspace_misses and the "keymiss" event.
+        cdef Context ctx = self.ctx
+        ctx.misses += 1
+        if ctx.on_miss is not None:
+            ctx.on_miss(self, key)
         return 0
 
     cdef int _drop_ttl(self, Entry* e, object key, Py_hash_t h) noexcept:
@@ -348,7 +360,7 @@ cdef class Db:
                 return <object>e.value
             self._expire_key(key, h)
         if read:
-            ctx.misses += 1
+            self._missed(key)
         return None
 
     # -- reads ---------------------------------------------------------------------------------------------
@@ -364,8 +376,12 @@ cdef class Db:
                 e.lru = _lru(ctx.now_ms)
                 return <object>e.value
             self._expire_key(key, h)
-        ctx.misses += 1
+        self._missed(key)
         return None
+
+    def missed(self, bytes key not None) -> None:
+        """Count a read miss on ``key`` found by other means (peek/exists): keyspace_misses and "keymiss"."""
+        self._missed(key)
 
     def lookup_write(self, bytes key not None):
         """Value of a live key or None; lazy expiry, LRU touch, no counters."""
@@ -399,7 +415,7 @@ cdef class Db:
                     return <object>e.value
                 raise ctx.wrongtype()
             self._expire_key(key, h)
-        ctx.misses += 1
+        self._missed(key)
         return None
 
     def get_string_write(self, bytes key not None):

@@ -11,6 +11,7 @@ from ..datatypes.encoding import copy_value, encoding_name, is_shared_integer, t
 from ..errors import ReplyError
 from ..keyspace.notify import Event, signal_write
 from ..server.blocking import signal_key_as_ready
+from .server import lookup_notouch
 from .args import LLONG_MAX, LLONG_MIN, parse_int
 from .table import command, container, key_range, subcommand
 
@@ -112,27 +113,28 @@ def exists_command(c: Client, argv: list[bytes]) -> None:
             ctx.hits += 1
             c.out.raw(_ONE)
         else:
-            ctx.misses += 1
+            c.db.missed(argv[1])
             c.out.raw(_ZERO)
         return
-    exists = c.db.exists
+    db = c.db
+    exists = db.exists
     found = 0
     for i in range(1, len(argv)):
         if exists(argv[i]):
             found += 1
+        else:
+            db.missed(argv[i])
     ctx.hits += found
-    ctx.misses += len(argv) - 1 - found
     c.out.integer(found)
 
 
 def _peek_counted(c: Client, key: bytes) -> object | None:
     """lookupKeyReadWithFlags(LOOKUP_NOTOUCH): lazy expiry and hit/miss stats, no LRU touch."""
     value = c.db.peek(key)
-    ctx = c.server.ctx
     if value is None:
-        ctx.misses += 1
+        c.db.missed(key)
     else:
-        ctx.hits += 1
+        c.server.ctx.hits += 1
     return value
 
 
@@ -246,7 +248,7 @@ def scan_command(c: Client, argv: list[bytes]) -> None:
         for key in keys:
             value = peek(key)
             if value is None:
-                ctx.misses += 1
+                db.missed(key)
             else:
                 ctx.hits += 1
             # strcasecmp against getObjectTypeName: an unknown type name simply matches nothing.
@@ -453,7 +455,7 @@ def _lfu_policy(server: Server) -> bool:
             tips=("nondeterministic_output",))
 def object_encoding_command(c: Client, argv: list[bytes]) -> None:
     """OBJECT ENCODING key"""
-    value = _peek_counted(c, argv[2])
+    value = lookup_notouch(c, argv[2])
     if value is None:
         c.out.null()
         return
@@ -465,7 +467,7 @@ def object_encoding_command(c: Client, argv: list[bytes]) -> None:
             tips=("nondeterministic_output",))
 def object_refcount_command(c: Client, argv: list[bytes]) -> None:
     """OBJECT REFCOUNT key"""
-    value = _peek_counted(c, argv[2])
+    value = lookup_notouch(c, argv[2])
     if value is None:
         c.out.null()
         return
@@ -485,7 +487,7 @@ def object_refcount_command(c: Client, argv: list[bytes]) -> None:
 def object_idletime_command(c: Client, argv: list[bytes]) -> None:
     """OBJECT IDLETIME key"""
     key = argv[2]
-    if _peek_counted(c, key) is None:
+    if lookup_notouch(c, key) is None:
         c.out.null()
         return
     server = c.server
@@ -517,7 +519,7 @@ def lfu_decr_and_return(lru: int, now_minutes: int, decay_time: int) -> int:
 def object_freq_command(c: Client, argv: list[bytes]) -> None:
     """OBJECT FREQ key"""
     key = argv[2]
-    if _peek_counted(c, key) is None:
+    if lookup_notouch(c, key) is None:
         c.out.null()
         return
     server = c.server
@@ -645,7 +647,7 @@ def ttl_generic(c: Client, key: bytes, ms: bool, absolute: bool) -> None:
     db = c.db
     ctx = c.server.ctx
     if not db.exists(key):     # lookupKeyReadWithFlags(NOTOUCH): lazy expiry and hit/miss stats
-        ctx.misses += 1
+        db.missed(key)
         c.out.raw(_MINUS_TWO)
         return
     ctx.hits += 1

@@ -29,7 +29,7 @@ _SHARED_REFCOUNT: Final = 2147483647
 
 
 def lookup_notouch(c: Client, key: bytes) -> object | None:
-    """objectCommandLookup: no LRU touch, but keyspace hits/misses are counted."""
+    """objectCommandLookup: no LRU touch and no keymiss event, but keyspace hits/misses are counted."""
     value = c.db.peek(key)
     ctx = c.server.ctx
     if value is None:

@@ -285,10 +285,10 @@ def sscan_command(c: Client, argv: list[bytes]) -> None:
 
 # ------------------------------------------------------------------------------------------------ algebra
 
-def _load_sets(c: Client, keys: list[bytes], write: bool) -> list[RedisSet | None]:
-    """Every source set (None for a missing key); any other type fails the whole command with WRONGTYPE."""
-    db = c.db
-    lookup = db.lookup_write if write else db.lookup_read
+def _load_sets(c: Client, keys: list[bytes]) -> list[RedisSet | None]:
+    """Every source set (None for a missing key); any other type fails the whole command with WRONGTYPE.
+    Sources are read lookups even for the *STORE forms (keyspace hits/misses, keymiss events), as in t_set.c."""
+    lookup = c.db.lookup_read
     sets: list[RedisSet | None] = []
     for key in keys:
         value = lookup(key)
@@ -373,7 +373,7 @@ _ALGEBRA_COMPLEXITY_UNION = "O(N) where N is the total number of elements in all
          args="key:key...", tips=("nondeterministic_output_order",))
 def sinter_command(c: Client, argv: list[bytes]) -> None:
     """SINTER key [key ...]"""
-    _reply_set(c, _intersection(_load_sets(c, argv[1:], False)))
+    _reply_set(c, _intersection(_load_sets(c, argv[1:])))
 
 
 @command("sintercard", -3, "READONLY", keys=[key_num(1, 0, 1, "RO ACCESS")], acl="@set", group="set",
@@ -398,7 +398,7 @@ def sintercard_command(c: Client, argv: list[bytes]) -> None:
             i += 2
         else:
             raise ReplyError(errors.SYNTAX)
-    sets = _load_sets(c, argv[2:2 + numkeys], False)
+    sets = _load_sets(c, argv[2:2 + numkeys])
     c.out.integer(len(_intersection(sets, limit)))
 
 
@@ -407,7 +407,7 @@ def sintercard_command(c: Client, argv: list[bytes]) -> None:
          tips=("nondeterministic_output_order",))
 def sunion_command(c: Client, argv: list[bytes]) -> None:
     """SUNION key [key ...]"""
-    members = _union(_load_sets(c, argv[1:], False))
+    members = _union(_load_sets(c, argv[1:]))
     _reply_set(c, _result_order(members, c.server.config[_MAX_INTSET]))
 
 
@@ -416,7 +416,7 @@ def sunion_command(c: Client, argv: list[bytes]) -> None:
          tips=("nondeterministic_output_order",))
 def sdiff_command(c: Client, argv: list[bytes]) -> None:
     """SDIFF key [key ...]"""
-    members = _difference(_load_sets(c, argv[1:], False))
+    members = _difference(_load_sets(c, argv[1:]))
     _reply_set(c, _result_order(members, c.server.config[_MAX_INTSET]))
 
 
@@ -427,7 +427,7 @@ def sdiff_command(c: Client, argv: list[bytes]) -> None:
          args="destination:key key:key...")
 def sinterstore_command(c: Client, argv: list[bytes]) -> None:
     """SINTERSTORE destination key [key ...]"""
-    _store(c, argv[1], _intersection(_load_sets(c, argv[2:], True)), b"sinterstore")
+    _store(c, argv[1], _intersection(_load_sets(c, argv[2:])), b"sinterstore")
 
 
 @command("sunionstore", -3, "WRITE DENYOOM",
@@ -436,7 +436,7 @@ def sinterstore_command(c: Client, argv: list[bytes]) -> None:
          summary="Add multiple sets and store the resulting set in a key", args="destination:key key:key...")
 def sunionstore_command(c: Client, argv: list[bytes]) -> None:
     """SUNIONSTORE destination key [key ...]"""
-    _store(c, argv[1], list(_union(_load_sets(c, argv[2:], True))), b"sunionstore")
+    _store(c, argv[1], list(_union(_load_sets(c, argv[2:]))), b"sunionstore")
 
 
 @command("sdiffstore", -3, "WRITE DENYOOM",
@@ -445,4 +445,4 @@ def sunionstore_command(c: Client, argv: list[bytes]) -> None:
          summary="Subtract multiple sets and store the resulting set in a key", args="destination:key key:key...")
 def sdiffstore_command(c: Client, argv: list[bytes]) -> None:
     """SDIFFSTORE destination key [key ...]"""
-    _store(c, argv[1], list(_difference(_load_sets(c, argv[2:], True))), b"sdiffstore")
+    _store(c, argv[1], list(_difference(_load_sets(c, argv[2:]))), b"sdiffstore")

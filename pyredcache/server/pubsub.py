@@ -20,6 +20,8 @@ Subscribers = dict["Client", None]   # an insertion-ordered set of clients
 _KEYSPACE = Event.KEYSPACE
 _KEYEVENT = Event.KEYEVENT
 _EXPIRED = Event.EXPIRED
+_NEW = Event.NEW
+_KEY_MISS = Event.KEY_MISS
 
 
 class PubSub:
@@ -40,6 +42,7 @@ class PubSub:
         ctx = server.ctx
         self._chained_expired: Any = ctx.on_expired
         ctx.on_expired = self.on_expired
+        self._install_lookup_hooks()
 
     # ------------------------------------------------------------------------------ subscriptions
 
@@ -153,6 +156,20 @@ class PubSub:
 
     def _on_notify_config(self, old: Any, new: Any) -> None:
         self.notify_flags = int(self.server.config["notify-keyspace-events"])
+        self._install_lookup_hooks()
+
+    def _install_lookup_hooks(self) -> None:
+        """The keyspace calls back on every new key / read miss only while "n" / "m" events are enabled."""
+        ctx = self.server.ctx
+        flags = self.notify_flags
+        ctx.on_new = self._on_new if flags & _NEW else None
+        ctx.on_miss = self._on_miss if flags & _KEY_MISS else None
+
+    def _on_new(self, db: Db, key: bytes) -> None:
+        self.notify(db, key, b"new", _NEW)
+
+    def _on_miss(self, db: Db, key: bytes) -> None:
+        self.notify(db, key, b"keymiss", _KEY_MISS)
 
     def notify(self, db: Db, key: bytes, event: bytes, cls: int) -> None:
         """notifyKeyspaceEvent: publish __keyspace@N__:key <event> and/or __keyevent@N__:<event> <key>."""

@@ -70,14 +70,15 @@ def split_array(raw: bytes) -> list[bytes]:
     return out
 
 
-def assert_same_keyspace_events(oracle: Oracle, pattern: str, steps: list[tuple[str, ...]]) -> None:
-    """Run `steps` on both servers with notify-keyspace-events KEA and compare the event streams that a
+def assert_same_keyspace_events(oracle: Oracle, pattern: str, steps: list[tuple[str, ...]],
+                                flags: str = "KEA") -> None:
+    """Run `steps` on both servers with notify-keyspace-events `flags` and compare the event streams that a
     PSUBSCRIBE `pattern` connection receives on each (up to a final SET of key "end")."""
     subs = [RawClient(oracle.ours.sock.getpeername()[1]), RawClient(oracle.redis.sock.getpeername()[1])]
     try:
         for sub in subs:
             assert sub.command("PSUBSCRIBE", pattern).startswith(b"*3\r\n")
-        oracle.do("CONFIG", "SET", "notify-keyspace-events", "KEA")
+        oracle.do("CONFIG", "SET", "notify-keyspace-events", flags)
         for step in steps:
             oracle.do(*step)
         oracle.do("SET", "end", "1")
@@ -90,7 +91,7 @@ def assert_same_keyspace_events(oracle: Oracle, pattern: str, steps: list[tuple[
                 if b"end" in msg:
                     break
             streams.append(got)
-        assert streams[0] == streams[1]
+        assert streams[0] == streams[1], "\n".join(f"{a!r:60} {b!r}" for a, b in zip(*streams))
     finally:
         for sub in subs:
             sub.close()

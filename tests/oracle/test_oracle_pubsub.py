@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from helpers.oracle import Oracle
+from helpers.oracle import Oracle, assert_same_keyspace_events
 from helpers.rawclient import RawClient
 
 pytestmark = pytest.mark.oracle
@@ -67,3 +67,32 @@ def test_resp3_push_oracle(oracle: Oracle) -> None:
                                   "pubsub|channels"])
 def test_command_info_oracle(oracle: Oracle, name: str) -> None:
     oracle.do("COMMAND", "INFO", name)
+
+
+# Keys created by these (dbAdd: "new") and read misses (lookupKey: "keymiss"), with the per-type events mixed in.
+_NEW_AND_MISS_STEPS: list[tuple[str, ...]] = [
+    ("SET", "s", "1"), ("SET", "s", "2"), ("GET", "nokey"), ("GET", "s"), ("MGET", "s", "m1", "m2"),
+    ("RPUSH", "l", "a"), ("RPUSH", "l", "b"), ("LRANGE", "nol", "0", "-1"), ("HSET", "h", "f", "v"),
+    ("HGET", "noh", "f"), ("SADD", "st", "m"), ("SMEMBERS", "nos"), ("EXISTS", "s", "x1", "x2"),
+    ("TYPE", "nokey"), ("TTL", "nokey"), ("PTTL", "s"), ("OBJECT", "ENCODING", "nokey"), ("INCR", "n"),
+    ("APPEND", "ap", "x"), ("SETRANGE", "sr", "0", "x"), ("COPY", "s", "c"), ("RENAME", "c", "c2"),
+    ("MSET", "m1", "1", "m2", "2"), ("SETBIT", "b", "3", "1"), ("GETBIT", "nob", "1"), ("STRLEN", "nokey"),
+    ("SET", "e", "1", "PX", "1"), ("DEBUG", "SLEEP", "0.01"), ("GET", "e"), ("DEL", "s"), ("LPOP", "nol"),
+    # Read lookups of missing keys by command (Redis fires keymiss unless the lookup is a write or NONOTIFY).
+    ("TYPE", "k1"), ("TTL", "k2"), ("OBJECT", "ENCODING", "k3"), ("STRLEN", "k4"), ("PTTL", "k5"),
+    ("EXPIRETIME", "k6"), ("GETBIT", "k7", "1"), ("TOUCH", "k9", "l"), ("LLEN", "k10"),
+    ("HLEN", "k11"), ("SCARD", "k12"), ("GETRANGE", "k13", "0", "1"), ("SUBSTR", "k14", "0", "1"),
+    ("LCS", "k15", "k16"), ("BITCOUNT", "k17"), ("SRANDMEMBER", "k18"), ("HRANDFIELD", "k19"),
+    ("LINDEX", "k20", "0"), ("SINTER", "k21", "k22"), ("SUNIONSTORE", "d", "k23"),
+    ("LMOVE", "k24", "d2", "LEFT", "LEFT"), ("GETDEL", "k25"), ("GETEX", "k26"), ("SMOVE", "k27", "d3", "m"),
+    ("RENAME", "l", "k29"), ("EXPIRE", "k30", "5"), ("PERSIST", "k31"), ("HGETALL", "k32"),
+    ("BITOP", "OR", "d4", "k33", "k34"), ("SINTERCARD", "2", "k35", "k36"), ("LPOS", "k37", "a"),
+    ("HSTRLEN", "k38", "f"), ("SMISMEMBER", "k39", "a"), ("SDIFFSTORE", "d5", "k40"), ("GETSET", "k41", "v"),
+    ("SET", "k42", "v", "GET"), ("INCRBYFLOAT", "k43", "1"), ("HINCRBY", "k44", "f", "1"),
+]
+
+
+@pytest.mark.parametrize("flags", ["KEAn", "KEAm", "Knm", "Enm"])
+def test_new_and_keymiss_events_oracle(oracle: Oracle, flags: str) -> None:
+    """notify-keyspace-events n and m (not part of A): "new" for every key added, "keymiss" for read misses."""
+    assert_same_keyspace_events(oracle, "__key*@*", _NEW_AND_MISS_STEPS, flags=flags)
