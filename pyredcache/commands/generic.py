@@ -11,8 +11,8 @@ from ..datatypes.encoding import copy_value, encoding_name, is_shared_integer, t
 from ..errors import ReplyError
 from ..keyspace.notify import Event, signal_write
 from ..server.blocking import signal_key_as_ready
-from .server import lookup_notouch
 from .args import LLONG_MAX, LLONG_MIN, parse_int
+from .server import lookup_notouch
 from .table import command, container, key_range, subcommand
 
 if TYPE_CHECKING:
