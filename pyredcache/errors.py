@@ -224,3 +224,36 @@ COUNT_NOT_POSITIVE: Final = "ERR count should be greater than 0"
 # Set commands (t_set.c)
 NUMKEYS_EXCEED_ARGS: Final = "ERR Number of keys can't be greater than number of args"
 LIMIT_NEGATIVE: Final = "ERR LIMIT can't be negative"
+
+# HyperLogLog commands (hyperloglog.c)
+HLL_NOT_VALID: Final = "WRONGTYPE Key is not a valid HyperLogLog string value."
+HLL_CORRUPTED: Final = "INVALIDOBJ Corrupted HLL object detected"
+PFDEBUG_NO_KEY: Final = "ERR The specified key does not exist"
+PFDEBUG_NOT_SPARSE: Final = "ERR HLL encoding is not sparse"
+
+
+def pfdebug_unknown_subcommand(sub: bytes) -> bytes:
+    # addReplyErrorFormat with %s: the C string ends at a NUL; CR/LF become spaces.
+    text = sub.split(b"\x00", 1)[0].replace(b"\r", b" ").replace(b"\n", b" ")
+    return b"ERR Unknown PFDEBUG subcommand '" + text + b"'"
+
+
+# Sorted-set commands over several keys (t_zset.c zunionInterDiffGenericCommand)
+WEIGHT_NOT_FLOAT: Final = "ERR weight value is not a float"
+
+
+def at_least_one_input_key(command: str) -> str:
+    return f"ERR at least 1 input key is needed for '{command}' command"
+
+
+# Sorted-set commands (t_zset.c)
+ZSET_MIN_MAX_NOT_FLOAT: Final = "ERR min or max is not a float"
+ZSET_LEX_RANGE: Final = "ERR min or max not valid string range item"
+ZADD_XX_AND_NX: Final = "ERR XX and NX options at the same time are not compatible"
+ZADD_GT_LT_NX: Final = "ERR GT, LT, and/or NX options at the same time are not compatible"
+ZADD_INCR_PAIRS: Final = "ERR INCR option supports a single increment-element pair"
+ZSET_SCORE_NAN: Final = "ERR resulting score is not a number (NaN)"
+ZRANGE_LIMIT_NEEDS_BY: Final = (
+    "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+)
+ZRANGE_BYLEX_WITHSCORES: Final = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"

@@ -8,6 +8,7 @@ from . import (  # noqa: F401
     debug,
     generic,
     hashes,
+    hyperloglog,
     lists,
     pubsub,
     server,
