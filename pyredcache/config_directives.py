@@ -116,6 +116,7 @@ _IMPLEMENTED: Final = frozenset({
     "maxmemory-samples", "save", "dbfilename", "appendonly", "notify-keyspace-events", "lazyfree-lazy-eviction",
     "lazyfree-lazy-expire", "lazyfree-lazy-server-del", "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush",
     "enable-debug-command", "latency-tracking", "cluster-enabled", "include", "pyredcache-time-control",
+    "client-output-buffer-limit",
 })
 
 

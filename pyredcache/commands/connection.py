@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from .. import REDIS_VERSION, errors
 from ..errors import ReplyError
 from ..server.client import ClientFlag, ReplyMode
+from ..server.output_limits import REPLY_BUFFER_BYTES, REPLY_CHUNK_BYTES, reply_list_bytes
 from .args import LLONG_MAX, parse_int
 from .table import command, container, subcommand
 
@@ -285,28 +286,33 @@ def client_info_line(c: Client, argv: list[bytes] | None = None) -> str:
     """One CLIENT LIST / CLIENT INFO line, fields in Redis 7.0's order (catClientInfoString).
 
     `argv` is the request being executed when the line describes the calling client (argv-mem).
-    Sizes are ours: qbuf is what the parser holds, obl our unsent reply bytes, omem the transport's
-    unsent bytes; Redis's fixed allocations (qbuf-free, reply-buffer size) have no equivalent.
+    Sizes are ours: qbuf is what the parser holds; the unsent output (reply buffer plus transport buffer)
+    is counted as Redis would hold it: obl is the reply being built (up to 16 KiB), omem/oll what lies
+    beyond a 16 KiB static buffer, in 16 KiB blocks (the number client-output-buffer-limit compares).
+    Redis's fixed allocations (qbuf-free, rbs) have no equivalent.
     """
     now = time.monotonic()
     conn = c.conn
     qbuf = c.parser.pending_bytes() if c.parser is not None else 0
     argv_mem = sum(len(a) for a in argv) if argv is not None else c.argv_len_sum
     multi_mem = _multi_mem(c)
-    obl = len(c.out)
-    omem = 0
+    obl = min(len(c.out), REPLY_BUFFER_BYTES)
+    pending = len(c.out)
     events = ""
     transport = getattr(conn, "transport", None)
     if transport is not None and not getattr(conn, "closed", False):
-        omem = transport.get_write_buffer_size()
-        events = "rw" if omem else "r"
+        unsent = transport.get_write_buffer_size()
+        pending += unsent
+        events = "rw" if unsent else "r"
+    omem = reply_list_bytes(pending)
+    oll = omem // REPLY_CHUNK_BYTES
     multi = len(c.multi_queue or ()) if c.flags & ClientFlag.MULTI else -1
     return (
         f"id={c.id} addr={c.addr} laddr={c.laddr} fd={c.fd} name={c.name.decode('latin-1')} "
         f"age={int(now - c.ctime)} idle={int(now - c.last_interaction)} flags={_client_flags(c)} "
         f"db={c.db.id} sub={len(c.sub_channels)} psub={len(c.sub_patterns)} ssub={len(c.sub_shard_channels)} "
         f"multi={multi} qbuf={qbuf} qbuf-free=0 argv-mem={argv_mem} multi-mem={multi_mem} rbs=1024 rbp=0 "
-        f"obl={obl} oll=0 omem={omem} tot-mem={qbuf + argv_mem + multi_mem + obl + omem} events={events} "
+        f"obl={obl} oll={oll} omem={omem} tot-mem={qbuf + argv_mem + multi_mem + obl + omem} events={events} "
         f"cmd={c.last_cmd.decode('latin-1')} user={c.user} redir=-1 resp={c.resp}"
     )
 

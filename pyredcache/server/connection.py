@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from ..protocol.request import RequestParser
 from .client import Client, ClientFlag
 from .dispatch import process_command, run_request
+from .output_limits import CHECK_NORMAL
 
 if TYPE_CHECKING:
     from .instance import Server
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 _monotonic = time.monotonic
 # After a command sets one of these (QUIT, a protocol violation), nothing more of the batch runs.
 _STOP_READING = ClientFlag.CLOSE_ASAP | ClientFlag.CLOSE_AFTER_REPLY
+# With an output limit on the client's class, plain requests run this many at a time between limit checks.
+_OBUF_STEP = 32
 
 
 class ClientProtocol(asyncio.Protocol):
@@ -102,9 +105,21 @@ class ClientProtocol(asyncio.Protocol):
         i = 0
         n = len(requests)
         one_by_one = not parser.authenticated
+        limited = (c.flags | CHECK_NORMAL) & server.obuf_mask
         while i < n:
-            # Plain requests run in the Cython fast path; it stops at the first one needing the pipeline.
-            i = fast_run(c, requests, i, server)
+            if limited and not c.flags and n - i > _OBUF_STEP:
+                # An output limit applies: run plain requests a few at a time and check the output between
+                # runs, so a pipeline of large replies stops near the limit (Redis checks every reply).
+                end = i + _OBUF_STEP
+                i = fast_run(c, requests[:end], i, server)
+                server.obuf.check(c)
+                if c.flags & _STOP_READING:
+                    break
+                if i == end:
+                    continue
+            else:
+                # Plain requests run in the Cython fast path; it stops at the first one needing the pipeline.
+                i = fast_run(c, requests, i, server)
             if i >= n or c.flags & _STOP_READING:
                 break
             argv = requests[i]
@@ -116,6 +131,9 @@ class ClientProtocol(asyncio.Protocol):
                 run_request(c, argv)
             else:
                 process_command(c, argv)
+            limited = (c.flags | CHECK_NORMAL) & server.obuf_mask
+            if limited:
+                server.obuf.check(c)
             if c.flags & _STOP_READING:
                 break
             if c.blocked is not None:
@@ -172,6 +190,10 @@ class ClientProtocol(asyncio.Protocol):
             self.close()
             return
         if len(c.out):
+            # client-output-buffer-limit, only for clients whose class has a limit (normal's is 0 by default);
+            # checked before the write, as Redis checks when a reply is appended, before any send.
+            if (c.flags | CHECK_NORMAL) & self.server.obuf_mask and self.server.obuf.check(c):
+                return
             data = c.out.take()
             c.tot_net_out += len(data)
             t.write(data)
@@ -184,6 +206,14 @@ class ClientProtocol(asyncio.Protocol):
         self.closed = True
         if self.transport is not None:
             self.transport.close()
+
+    def abort(self) -> None:
+        """Close at once, dropping unsent output (freeClient on an output-buffer-limit breach)."""
+        if self.closed:
+            return
+        self.closed = True
+        if self.transport is not None:
+            self.transport.abort()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True

@@ -19,6 +19,7 @@ from .. import REDIS_VERSION, __version__
 from .._speedups.fastpath import CommandStat
 from ..commands.table import CommandSpec, all_specs
 from .client import ClientFlag
+from .output_limits import output_memory, pending_output
 
 if TYPE_CHECKING:
     from .instance import Server
@@ -105,7 +106,7 @@ class MemoryReport:
         self.startup = min(getattr(server, "used_memory_startup", 0) or rss, rss)
         normal = replicas = 0
         for c in server.clients.values():
-            size = len(c.out)
+            size = pending_output(c)
             parser = c.parser
             if parser is not None:
                 size += parser.pending_bytes()
@@ -185,7 +186,7 @@ def _clients(server: Server) -> list[str]:
         parser = c.parser
         if parser is not None:
             max_in = max(max_in, parser.pending_bytes())
-        max_out = max(max_out, len(c.out))
+        max_out = max(max_out, output_memory(c))
     connected = len(server.clients) - replicas
     return [
         "# Clients",
@@ -206,6 +207,9 @@ def _memory(server: Server) -> list[str]:
     total_sys = _total_system_memory()
     maxmemory = cfg["maxmemory"]
     frag_bytes = m.rss - m.used
+    scripting = getattr(server, "scripting", None)
+    lua = scripting.lua_memory() if scripting is not None else 32768
+    scripts_eval = scripting.cache.memory if scripting is not None else 0
     return [
         "# Memory",
         f"used_memory:{m.used}",
@@ -224,19 +228,19 @@ def _memory(server: Server) -> list[str]:
         f"allocator_resident:{m.rss}",
         f"total_system_memory:{total_sys}",
         f"total_system_memory_human:{bytes_to_human(total_sys)}",
-        "used_memory_lua:32768",
-        "used_memory_vm_eval:32768",
-        "used_memory_lua_human:32.00K",
-        "used_memory_scripts_eval:0",
+        f"used_memory_lua:{lua}",
+        f"used_memory_vm_eval:{lua}",
+        f"used_memory_lua_human:{bytes_to_human(lua)}",
+        f"used_memory_scripts_eval:{scripts_eval}",
         f"number_of_cached_scripts:{_count(server, 'scripts')}",
         "number_of_functions:0",
         "number_of_libraries:0",
         "used_memory_vm_functions:33792",
-        "used_memory_vm_total:66560",
-        "used_memory_vm_total_human:65.00K",
+        f"used_memory_vm_total:{lua + 33792}",
+        f"used_memory_vm_total_human:{bytes_to_human(lua + 33792)}",
         f"used_memory_functions:{m.functions}",
-        f"used_memory_scripts:{m.functions}",
-        f"used_memory_scripts_human:{bytes_to_human(m.functions)}",
+        f"used_memory_scripts:{m.functions + scripts_eval}",
+        f"used_memory_scripts_human:{bytes_to_human(m.functions + scripts_eval)}",
         f"maxmemory:{maxmemory}",
         f"maxmemory_human:{bytes_to_human(maxmemory)}",
         f"maxmemory_policy:{cfg['maxmemory-policy']}",

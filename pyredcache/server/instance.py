@@ -21,6 +21,7 @@ from ..log import Logger
 from .client import Client, ClientFlag
 from .info import process_rss
 from .listener import BindError, Listeners, bind_sockets
+from .output_limits import OutputLimits
 from .stats import SlowLog, Stats
 
 if TYPE_CHECKING:
@@ -104,8 +105,16 @@ class Server:
         # can hold it and serve the blocked clients right after the command that pushed, as Redis does.
         self.ready_keys: list[Any] = []
         self.serve_ready_keys: Any = None
+        # scripting/runner.py: the script running past busy-reply-threshold (None normally); dispatch answers
+        # BUSY meanwhile. `scripting` is the ScriptingEngine, made by the first scripting command.
+        self.script_busy: Any = None
+        self.scripting: Any = None
         self.fastpath = self._make_fastpath()
         self.config_hooks()
+        # client-output-buffer-limit: OutputLimits keeps obuf_mask (the client flags whose class has a limit;
+        # see output_limits.CHECK_NORMAL) in step with the config.
+        self.obuf_mask = 0
+        self.obuf = OutputLimits(self)
 
     # ----------------------------------------------------------------------------------- lifecycle
 
