@@ -1,6 +1,6 @@
 """pytest-benchmark micro benchmarks of the Cython hot paths: request parser, reply writer, keyspace get/set,
-key_hash_slot and glob matching. Not part of the test run (bench/ is outside testpaths); run with
-`python -m pytest bench/micro -p no:cacheprovider --benchmark-only`.
+key_hash_slot, glob matching and the sorted-set skiplist. Not part of the test run (bench/ is outside
+testpaths); run with `python -m pytest bench/micro -p no:cacheprovider --benchmark-only`.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pyredcache._speedups.resp import ReplyWriter, RequestParser
 from pyredcache._speedups.glob import stringmatch
 from pyredcache._speedups.keyspace import Context, Db
 from pyredcache._speedups.slots import key_hash_slot
+from pyredcache._speedups.zset import ZSetCore
 
 Benchmark = Any  # pytest-benchmark's fixture type
 
@@ -196,3 +197,52 @@ def test_glob_stringmatch(benchmark: Benchmark) -> None:
         return sum(1 for k in KEYS if stringmatch(b"key:*[13579]", k))
 
     assert benchmark(run) == BATCH // 2
+
+
+# ------------------------------------------------------------------------------------------- zset
+
+ZSET_MEMBERS = [b"member:%08d" % ((i * 7919) % 100_000) for i in range(BATCH)]
+
+
+def _zset(n: int) -> ZSetCore:
+    z = ZSetCore()
+    for i in range(n):
+        z.insert(b"member:%08d" % i, float(i % 1000))
+    return z
+
+
+def test_zset_insert(benchmark: Benchmark) -> None:
+    """BATCH inserts (ZADD's core) into a fresh skiplist + dict."""
+    def run() -> int:
+        z = ZSetCore()
+        for i, m in enumerate(ZSET_MEMBERS):
+            z.insert(m, float(i))
+        return len(z)
+
+    assert benchmark(run) == BATCH
+
+
+def test_zset_rank_and_range(benchmark: Benchmark) -> None:
+    """ZRANK + a 10-element ZRANGE by rank on a 100k-member set, BATCH times each."""
+    z = _zset(100_000)
+
+    def run() -> int:
+        total = 0
+        for m in ZSET_MEMBERS:
+            r = z.rank(m)
+            assert r is not None
+            total += len(z.range_by_rank(r, r + 9))
+        return total
+
+    assert benchmark(run) > 0
+
+
+def test_zset_count_by_score(benchmark: Benchmark) -> None:
+    """ZCOUNT's two O(log n) descents on a 100k-member set, BATCH times."""
+    z = _zset(100_000)
+
+    def run() -> int:
+        return sum(z.count_score_below(float(i % 1000), True) - z.count_score_below(float(i % 500), False)
+                   for i in range(BATCH))
+
+    assert benchmark(run) != 0

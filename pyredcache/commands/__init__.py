@@ -13,8 +13,11 @@ from . import (  # noqa: F401
     pubsub,
     server,
     sets,
+    sort,
     strings,
     transactions,
+    zset_multi,
+    zsets,
 )
 from .table import TABLE
 

@@ -165,19 +165,22 @@ class BlockingRegistry:
             self.ready_set.clear()
             for db, key in batch:
                 q = self.waiting.get((db.id, key))
-                while q:
-                    c = q[0]
+                if not q:
+                    continue
+                # Every waiter in order: one that can't be served (it waits for another type, or the value
+                # ran out) is skipped, so a zset waiter queued behind a list waiter still gets a new zset.
+                for c in list(q):
                     state = c.blocked
+                    if not isinstance(state, BlockState) or state.db_id != db.id:
+                        continue
                     try:
                         served = state.serve(c, db, key)
                     except ReplyError as exc:
                         c.out.error(exc.message)
                         server.stats.count_error(exc.message)
                         served = True
-                    if not served:
-                        break
-                    self.unblock(c)
-                    q = self.waiting.get((db.id, key))
+                    if served:
+                        self.unblock(c)
 
     def on_swapdb(self, db1: Db, db2: Db) -> None:
         """Clients blocked in either db may now see a list under their key (scanDatabaseForReadyKeys)."""
