@@ -116,7 +116,8 @@ _IMPLEMENTED: Final = frozenset({
     "maxmemory-samples", "save", "dbfilename", "appendonly", "notify-keyspace-events", "lazyfree-lazy-eviction",
     "lazyfree-lazy-expire", "lazyfree-lazy-server-del", "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush",
     "enable-debug-command", "latency-tracking", "cluster-enabled", "include", "pyredcache-time-control",
-    "client-output-buffer-limit",
+    "client-output-buffer-limit", "busy-reply-threshold", "set-max-intset-entries", "hash-max-listpack-entries",
+    "hash-max-listpack-value", "zset-max-listpack-entries", "zset-max-listpack-value", "hll-sparse-max-bytes",
 })
 
 

@@ -257,3 +257,22 @@ ZRANGE_LIMIT_NEEDS_BY: Final = (
     "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
 )
 ZRANGE_BYLEX_WITHSCORES: Final = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+
+
+# Scripting (eval.c, script.c, script_lua.c)
+BUSY_SCRIPT: Final = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+NOT_BUSY: Final = "NOTBUSY No scripts in execution right now."
+UNKILLABLE: Final = (
+    "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the "
+    "script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command."
+)
+NOSCRIPT: Final = "NOSCRIPT No matching script. Please use EVAL."
+SCRIPT_KEYS_NEGATIVE: Final = "ERR Number of keys can't be negative"
+SCRIPT_KEYS_TOO_MANY: Final = "ERR Number of keys can't be greater than number of args"
+SCRIPT_WRITE_FLAG_RO: Final = "ERR Can not execute a script with write flag using *_ro command."
+SCRIPT_FLUSH_OPTION: Final = "ERR SCRIPT FLUSH only support SYNC|ASYNC option"
+SCRIPT_COMPILE_PREFIX: Final = "ERR Error compiling script (new function): "
+SCRIPT_UNKNOWN_COMMAND: Final = "ERR Unknown Redis command called from script"
+SCRIPT_WRONG_ARITY: Final = "ERR Wrong number of args calling Redis command from script"
+SCRIPT_NOT_ALLOWED: Final = "ERR This Redis command is not allowed from script"
+SCRIPT_READ_ONLY: Final = "ERR Write commands are not allowed from read-only scripts."

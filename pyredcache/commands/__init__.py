@@ -11,6 +11,7 @@ from . import (  # noqa: F401
     hyperloglog,
     lists,
     pubsub,
+    scripting,
     server,
     sets,
     sort,

@@ -42,6 +42,8 @@ _PUBSUB = ClientFlag.PUBSUB
 _DIRTY = ClientFlag.DIRTY_EXEC | ClientFlag.DIRTY_CAS
 
 _ERR_INTERNAL = b"ERR internal error while executing the command (see the server log)"
+_ALLOW_BUSY = Flag.ALLOW_BUSY
+_BUSY_SCRIPT = errors.BUSY_SCRIPT.encode()
 
 
 def lookup_spec(name: bytes) -> CommandSpec | None:
@@ -100,6 +102,10 @@ def process_command(c: Client, argv: list[bytes]) -> None:
     if not c.authenticated and not spec.flags & _NO_AUTH:
         reject(c, errors.NOAUTH, spec)
         return
+    if c.server.script_busy is not None and not spec.flags & _ALLOW_BUSY:
+        # A script ran past busy-reply-threshold (scripting/runner.py): only ALLOW_BUSY commands run.
+        reject(c, _BUSY_SCRIPT, spec)
+        return
     flags = c.flags
     if flags:
         # MULTI and subscribed (PUBSUB) clients are rare: one test of the flags keeps them off the hot path.
@@ -118,7 +124,7 @@ def process_command(c: Client, argv: list[bytes]) -> None:
             return
     call(c, spec, argv)
     server = c.server
-    if server.ready_keys:
+    if server.ready_keys and server.script_busy is None:
         # handleClientsBlockedOnKeys: clients blocked on keys this command (or EXEC, or script) made ready.
         server.serve_ready_keys()
 
@@ -216,3 +222,40 @@ def _reject_pubsub(c: Client, spec: CommandSpec) -> None:
 def _sanitize(text: str) -> str:
     return text.replace("\r", " ").replace("\n", " ")
 
+
+# ------------------------------------------------------------------------------ redis.call() from scripts
+
+
+_SCRIPT_UNKNOWN = errors.SCRIPT_UNKNOWN_COMMAND.encode()
+_SCRIPT_ARITY = errors.SCRIPT_WRONG_ARITY.encode()
+_SCRIPT_NOT_ALLOWED = errors.SCRIPT_NOT_ALLOWED.encode()
+_SCRIPT_READ_ONLY = errors.SCRIPT_READ_ONLY.encode()
+
+
+def script_call(c: Client, argv: list[bytes], read_only: bool) -> int:
+    """scriptCall: run one redis.call() for the lua client `c`; returns the command's flags.
+
+    Its own checks (lookup, arity, NOSCRIPT, writes from a read-only script) raise ReplyError with
+    Redis's script texts, counted as rejections; then call() runs it as for any client.
+    """
+    spec = lookup_spec(argv[0])
+    if spec is not None and spec.subcommands and len(argv) > 1:
+        spec = spec.subcommands.get(argv[1].lower())
+    if spec is None:
+        c.server.stats.count_error(_SCRIPT_UNKNOWN)
+        raise ReplyError(_SCRIPT_UNKNOWN)
+    arity = spec.arity
+    n = len(argv)
+    message = None
+    if (arity > 0 and n != arity) or n < -arity:
+        message = _SCRIPT_ARITY
+    elif spec.flags & Flag.NOSCRIPT:
+        message = _SCRIPT_NOT_ALLOWED
+    elif read_only and spec.flags & (Flag.WRITE | Flag.MAY_REPLICATE):
+        message = _SCRIPT_READ_ONLY
+    if message is not None:
+        c.server.stats.count_error(message)
+        c.cmdstats[spec.index].rejected_calls += 1
+        raise ReplyError(message)
+    call(c, spec, argv)
+    return spec.flags
