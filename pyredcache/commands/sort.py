@@ -34,7 +34,7 @@ _STORE_NOTES = ("For the optional STORE keyword. It is marked 'unknown' because 
                 "anywhere in the argument array")
 _SORTED_KEY_FLAGS = KeyFlag.RO | KeyFlag.ACCESS
 _STORE_KEY_FLAGS = KeyFlag.OW | KeyFlag.UPDATE
-_SCRIPT_FLAG = getattr(ClientFlag, "SCRIPT", 0)
+_SCRIPT_FLAG = ClientFlag.SCRIPT
 
 
 def sort_get_keys(argv: list[bytes]) -> list[tuple[int, int]]:

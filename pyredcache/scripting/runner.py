@@ -103,6 +103,7 @@ class ScriptingEngine:
         self.watchdog: Watchdog | None = None
         lc = Client(server, 0, "lua", "", -1)
         lc.authenticated = True
+        lc.flags |= ClientFlag.SCRIPT
         self.lua_client = lc
 
     @property

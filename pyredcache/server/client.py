@@ -31,6 +31,7 @@ class ClientFlag:
     ASKING = 1 << 11
     NO_TOUCH = 1 << 12
     DIRTY_CAS = 1 << 13  # a WATCHed key changed: the next EXEC fails (server/watch.py)
+    SCRIPT = 1 << 14     # the lua client: commands run by redis.call() (CLIENT_SCRIPT)
 
 
 class ReplyMode:

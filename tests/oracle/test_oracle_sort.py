@@ -184,3 +184,10 @@ def test_random_lists_match(oracle):
         oracle.do("SORT", key, "DESC", "LIMIT", str(start), str(count))
         oracle.do("SORT", key, "ALPHA", "LIMIT", str(start), str(count))
         oracle.do("SORT", key, "BY", "nosort", "DESC", "LIMIT", str(start), str(count))
+
+
+def test_constant_by_on_a_set_inside_a_script_is_sorted_alpha_match(oracle):
+    """A set has no order: SORT ... BY nosort from a script sorts it ALPHA so replicas agree (sort.c)."""
+    oracle.do("SADD", "hs", "b", "c", "a", "10", "9")
+    oracle.do("EVAL", "return redis.call('sort', KEYS[1], 'by', 'nosort')", "1", "hs")
+    oracle.do("EVAL", "return redis.call('sort_ro', KEYS[1], 'by', 'nosort', 'desc')", "1", "hs")
