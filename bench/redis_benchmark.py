@@ -31,9 +31,17 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 # redis-benchmark -t name → the row name it prints in --csv.
 TESTS = {"ping_mbulk": "PING_MBULK", "set": "SET", "get": "GET", "incr": "INCR", "mset": "MSET (10 keys)",
          "lpush": "LPUSH", "lpop": "LPOP", "sadd": "SADD", "hset": "HSET", "zadd": "ZADD",
-         "lrange_100": "LRANGE_100 (first 100 elements)"}
-# What runs without --tests: the core issue's set (the data-type tests are opt-in until every type exists).
-DEFAULT_TESTS = ("ping_mbulk", "set", "get", "incr", "mset")
+         "lrange_100": "LRANGE_100 (first 100 elements)", "rpush": "RPUSH", "rpop": "RPOP", "spop": "SPOP",
+         "zpopmin": "ZPOPMIN", "lrange_300": "LRANGE_300 (first 300 elements)",
+         "lrange_500": "LRANGE_500 (first 500 elements)", "lrange_600": "LRANGE_600 (first 600 elements)"}
+# What runs without --tests: the core set plus one write (and LPOP/LRANGE reads) per data type.
+DEFAULT_TESTS = ("ping_mbulk", "set", "get", "incr", "mset", "lpush", "lpop", "sadd", "hset", "zadd", "lrange_100")
+# Tests that read data another test writes: the data is written first, outside the measured run.
+PREFILL = {"lpop": "lpush", "rpop": "lpush", "lrange_100": "lpush", "lrange_300": "lpush", "lrange_500": "lpush",
+           "lrange_600": "lpush"}
+# Run as a custom command, so the run measures this command alone (-t lrange_100 would first LPUSH -n items
+# inside the same run, counted in the server's CPU time).
+CUSTOM = {f"lrange_{n}": ["LRANGE", "mylist", "0", str(n - 1)] for n in (100, 300, 500, 600)}
 DEFAULT_PIPELINES = (1, 16)
 CLIENTS = 50
 
@@ -144,8 +152,16 @@ class Summary:
 
 
 def run_benchmark(server: Server, test: str, pipeline: int, requests: int, timeout: float) -> Run:
-    cmd = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(server.port), "-c", str(CLIENTS),
-           "-n", str(requests), "-P", str(pipeline), "-t", test, "--csv"]
+    base = ["redis-benchmark", "-h", "127.0.0.1", "-p", str(server.port), "-c", str(CLIENTS)]
+    if test in PREFILL:
+        # A pop needs one element per request; LRANGE 0 599 needs at least 600.
+        fill = requests if test in ("lpop", "rpop") else 1000
+        pre = subprocess.run(base + ["-n", str(fill), "-P", "16", "-t", PREFILL[test], "-q"], capture_output=True,
+                             text=True, timeout=timeout, check=False)
+        if pre.returncode != 0:
+            raise SystemExit(f"prefill for {test} failed against {server.kind}:\n{pre.stdout}\n{pre.stderr}")
+    what = CUSTOM.get(test, ["-t", test])
+    cmd = base + ["-n", str(requests), "-P", str(pipeline), "--csv", *what]
     cpu0 = server.cpu_seconds()
     ru0 = os.times()
     t0 = time.perf_counter()
@@ -156,7 +172,8 @@ def run_benchmark(server: Server, test: str, pipeline: int, requests: int, timeo
     if res.returncode != 0 or "Error" in res.stdout or "Error" in res.stderr:
         raise SystemExit(f"redis-benchmark failed against {server.kind}: {' '.join(cmd)}\n{res.stdout}\n{res.stderr}")
     rows = list(csv.DictReader(io.StringIO(res.stdout)))
-    row = next(r for r in rows if r["test"] == TESTS[test])
+    title = " ".join(CUSTOM[test]) if test in CUSTOM else TESTS[test]
+    row = next(r for r in rows if r["test"] == title)
     return Run(server.kind, test, pipeline, requests, float(row["rps"]), cpu1 - cpu0,
                (ru1.children_user + ru1.children_system) - (ru0.children_user + ru0.children_system), wall,
                _float(row.get("p50_latency_ms")), _float(row.get("p99_latency_ms")))

@@ -157,17 +157,15 @@ def bitcount_command(c: Client, argv: list[bytes]) -> None:
     if argc == 2:
         c.out.integer(_popcount(value, 0, size - 1) if size else 0)
         return
-    if argc > 5:
+    if argc == 3 or argc > 5:   # a start without an end: syntax error before any integer parsing
         raise ReplyError(errors.SYNTAX)
     start = parse_int(argv[2])
-    if argc < 4:
-        raise ReplyError(errors.SYNTAX)
     end = parse_int(argv[3])
-    is_bit = argc == 5 and _unit_is_bit(argv[4])
-    total = size << 3 if is_bit else size
-    if start < 0 and end < 0 and start > end:
+    if start < 0 and end < 0 and start > end:   # answered before the unit is parsed, as bitcountCommand does
         c.out.raw(_ZERO)
         return
+    is_bit = argc == 5 and _unit_is_bit(argv[4])
+    total = size << 3 if is_bit else size
     if start < 0:
         start = max(total + start, 0)
     if end < 0:
