@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 from .. import errors
+from ..datatypes.longdouble import parse_long_double
 from ..errors import ReplyError
 
 LLONG_MAX = (1 << 63) - 1
@@ -57,7 +58,13 @@ def parse_float(raw: bytes | bytearray, error: str = errors.NOT_FLOAT) -> float:
 
 def parse_timeout_seconds(raw: bytes) -> float:
     """Blocking command timeouts (getTimeoutFromObjectOrReply with UNIT_SECONDS)."""
-    value = parse_float(raw, errors.TIMEOUT_NOT_FLOAT)
+    # string2ld (strtold) decides what is a number: it also reads hex floats, refuses overflow/underflow.
+    ld = parse_long_double(raw)
+    if ld is None:
+        raise ReplyError(errors.TIMEOUT_NOT_FLOAT)
+    value = float.fromhex(raw.decode()) if b"x" in raw or b"X" in raw else float(raw)
+    if value == 0.0 and ld[0] > 0:
+        value = 5e-324      # positive but below double range (1e-400): still rounds up to 1 ms
     # Redis rounds up to whole milliseconds in a long long: a tiny negative value becomes 0 (forever), and
     # one that overflows (inf included) lands on LLONG_MIN, hence "negative".
     ms = value * 1000.0

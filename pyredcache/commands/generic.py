@@ -288,7 +288,9 @@ def rename_generic(c: Client, argv: list[bytes], nx: bool) -> None:
     if nx and db.lookup_write(dst) is not None:
         c.out.raw(_ZERO)
         return
-    db.set_key(dst, value)      # overwrites an existing destination, dropping its TTL
+    # Redis deletes an existing destination and adds the key afresh, so "new" fires for it too.
+    db.delete(dst)
+    db.set_key(dst, value)
     if expire_ms != -1:
         db.set_expire(dst, expire_ms)
     db.delete(src)
@@ -353,6 +355,7 @@ def copy_command(c: Client, argv: list[bytes]) -> None:
     if dst_db.lookup_write(dst) is not None and not replace:
         c.out.raw(_ZERO)
         return
+    dst_db.delete(dst)      # REPLACE deletes and re-adds, as Redis does ("new" fires for the destination)
     dst_db.set_key(dst, copy_value(value))   # deep copy: mutable values must not be shared between keys
     if expire_ms != -1:
         dst_db.set_expire(dst, expire_ms)

@@ -63,10 +63,11 @@ def _push(lst: RedisList, elements: list[bytes], left: bool) -> None:
         lst.extend(elements)
 
 
-def _pop_done(c: Client, db: Db, key: bytes, lst: RedisList, event: bytes) -> None:
-    """After removing elements: the pop/rem/trim event, then the key's deletion if the list emptied."""
+def _pop_done(c: Client, db: Db, key: bytes, lst: RedisList, event: bytes, dirty: int = 1) -> None:
+    """After removing elements: the pop/rem/trim event, then the key's deletion if the list emptied.
+    `dirty` is what Redis adds to the change counter: the number of elements removed, for most callers."""
     server = c.server
-    signal_write(server, db, key, event, _LIST_EVENT)
+    signal_write(server, db, key, event, _LIST_EVENT, dirty=dirty)
     if not lst:
         db.delete(key)
         signal_write(server, db, key, b"del", _GENERIC_EVENT, dirty=0)
@@ -110,8 +111,14 @@ def push_generic(c: Client, argv: list[bytes], left: bool, create: bool) -> None
             c.out.raw(_ZERO)
             return
         lst = _create_list(c, db, key)
-    _push(lst, argv[2:], left)
-    signal_write(c.server, db, key, b"lpush" if left else b"rpush", _LIST_EVENT)
+    if len(argv) == 3:
+        if left:
+            lst.appendleft(argv[2])
+        else:
+            lst.append(argv[2])
+    else:
+        _push(lst, argv[2:], left)
+    signal_write(c.server, db, key, b"lpush" if left else b"rpush", _LIST_EVENT, dirty=len(argv) - 2)
     c.out.integer(len(lst))
 
 
@@ -184,7 +191,10 @@ def pop_generic(c: Client, argv: list[bytes], left: bool) -> None:
         if not count:
             c.out.raw(_EMPTY_ARRAY)
             return
-        c.out.bulk_array(_pop_count(lst, count, left))
+        popped = _pop_count(lst, count, left)
+        c.out.bulk_array(popped)
+        _pop_done(c, db, key, lst, b"lpop" if left else b"rpop", dirty=len(popped))
+        return
     _pop_done(c, db, key, lst, b"lpop" if left else b"rpop")
 
 
@@ -244,11 +254,11 @@ def lrange_command(c: Client, argv: list[bytes]) -> None:
          summary="Get an element from a list by its index", args="key:key index:integer")
 def lindex_command(c: Client, argv: list[bytes]) -> None:
     """LINDEX key index"""
-    index = parse_int(argv[2])
     lst = c.db.get_typed_read(argv[1], RedisList)
-    if lst is None:
+    if lst is None:   # lindexCommand looks the key up (and type-checks it) before parsing the index
         c.out.null()
         return
+    index = parse_int(argv[2])
     n = len(lst)
     if index < 0:
         index += n
@@ -414,7 +424,7 @@ def lrem_command(c: Client, argv: list[bytes]) -> None:
     if removed:
         lst.clear()
         lst.extend(kept)
-        _pop_done(c, db, key, lst, b"lrem")
+        _pop_done(c, db, key, lst, b"lrem", dirty=removed)
     c.out.integer(removed)
 
 
@@ -441,14 +451,15 @@ def ltrim_command(c: Client, argv: list[bytes]) -> None:
             lst.pop()
         for _ in range(start):
             lst.popleft()
-    _pop_done(c, db, key, lst, b"ltrim")
+    _pop_done(c, db, key, lst, b"ltrim", dirty=n - len(lst))
     c.out.raw(_OK)
 
 
 # ------------------------------------------------------------------------------------------ moving around
 
 
-def lmove_generic(c: Client, source: bytes, destination: bytes, src_left: bool, dst_left: bool) -> None:
+def lmove_generic(c: Client, source: bytes, destination: bytes, src_left: bool, dst_left: bool,
+                  dirty: int = 1) -> None:
     """lmoveGenericCommand: pop from source, push onto destination (created if absent), reply the element."""
     db = c.db
     src = db.get_typed_write(source, RedisList)
@@ -465,9 +476,10 @@ def lmove_generic(c: Client, source: bytes, destination: bytes, src_left: bool, 
     else:
         dst.append(element)
     server = c.server
-    signal_write(server, db, destination, b"lpush" if dst_left else b"rpush", _LIST_EVENT)
+    # One change in all, as Redis counts a move (the pop below counts it).
+    signal_write(server, db, destination, b"lpush" if dst_left else b"rpush", _LIST_EVENT, dirty=0)
     c.out.bulk(element)
-    _pop_done(c, db, source, src, b"lpop" if src_left else b"rpop")
+    _pop_done(c, db, source, src, b"lpop" if src_left else b"rpop", dirty=dirty)
 
 
 @command("lmove", 5, "WRITE DENYOOM", keys=[key_range(1, "RW ACCESS DELETE"), key_range(2, "RW INSERT")],
@@ -507,8 +519,9 @@ def lmpop_command(c: Client, argv: list[bytes]) -> None:
         out = c.out
         out.array_header(2)
         out.bulk(key)
-        out.bulk_array(_pop_count(lst, count, left))
-        _pop_done(c, db, key, lst, b"lpop" if left else b"rpop")
+        popped = _pop_count(lst, count, left)
+        out.bulk_array(popped)
+        _pop_done(c, db, key, lst, b"lpop" if left else b"rpop", dirty=len(popped))
         return
     c.out.null_array()
 
@@ -550,7 +563,7 @@ def _block(c: Client, keys: list[bytes], timeout: float, serve: Callable[[Client
     blocking_registry(c.server).block(c, keys, timeout, serve, _null_array_reply)
 
 
-def _serve_pop(left: bool) -> Callable[[Client, Db, bytes], bool]:
+def _serve_pop(left: bool, dirty: int) -> Callable[[Client, Db, bytes], bool]:
     event = b"lpop" if left else b"rpop"
 
     def serve(c: Client, db: Db, key: bytes) -> bool:
@@ -561,14 +574,16 @@ def _serve_pop(left: bool) -> Callable[[Client, Db, bytes], bool]:
         out.array_header(2)
         out.bulk(key)
         out.bulk(lst.popleft() if left else lst.pop())
-        _pop_done(c, db, key, lst, event)
+        _pop_done(c, db, key, lst, event, dirty=dirty)
         return True
 
     return serve
 
 
-_SERVE_LPOP = _serve_pop(True)
-_SERVE_RPOP = _serve_pop(False)
+# Redis counts a change when BLPOP/BRPOP (and BLMOVE) pop at once, but not when they serve a woken client.
+_POP_NOW = {True: _serve_pop(True, 1), False: _serve_pop(False, 1)}
+_SERVE_LPOP = _serve_pop(True, 0)
+_SERVE_RPOP = _serve_pop(False, 0)
 
 
 def blocking_pop_generic(c: Client, argv: list[bytes], left: bool) -> None:
@@ -580,7 +595,7 @@ def blocking_pop_generic(c: Client, argv: list[bytes], left: bool) -> None:
     for key in keys:
         lst = db.get_typed_write(key, RedisList)
         if lst:
-            serve(c, db, key)
+            _POP_NOW[left](c, db, key)
             return
     _block(c, keys, timeout, serve, _null_array_reply)
 
@@ -618,7 +633,7 @@ def blocking_move_generic(c: Client, source: bytes, destination: bytes, src_left
         if _ready_list(db, key) is None:
             return False
         # A destination of another type answers WRONGTYPE (raised before anything moves) and unblocks.
-        lmove_generic(c, source, destination, src_left, dst_left)
+        lmove_generic(c, source, destination, src_left, dst_left, dirty=0)
         return True
 
     _block(c, [source], timeout, serve, _null_reply)
@@ -694,8 +709,9 @@ def blmpop_command(c: Client, argv: list[bytes]) -> None:
         out = c.out
         out.array_header(2)
         out.bulk(key)
-        out.bulk_array(_pop_count(lst, count, left))
-        _pop_done(c, db, key, lst, event)
+        popped = _pop_count(lst, count, left)
+        out.bulk_array(popped)
+        _pop_done(c, db, key, lst, event, dirty=len(popped))
         return True
 
     db = c.db

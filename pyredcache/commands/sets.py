@@ -62,7 +62,8 @@ def sadd_command(c: Client, argv: list[bytes]) -> None:
     if s is None:
         s = RedisSet(intset=is_int_member(argv[2]))
         db.add(key, s)
-    max_intset = c.server.config[_MAX_INTSET]
+    # Only an intset reads its limit (a hashtable never converts back).
+    max_intset = c.server.config[_MAX_INTSET] if s.intset else 0
     add = s.add
     added = 0
     for i in range(2, len(argv)):
@@ -183,7 +184,7 @@ def _spop_with_count(c: Client, argv: list[bytes]) -> None:
         # Redis answers with SUNION of the key: a new set, so all-integer members come back sorted.
         members = _result_order(s.members(), server.config[_MAX_INTSET])
         db.delete(key)
-        signal_write(server, db, key, b"spop", _SET_EVENT, dirty=count)
+        signal_write(server, db, key, b"spop", _SET_EVENT, dirty=len(members))   # the members removed
         signal_write(server, db, key, b"del", _GENERIC_EVENT, dirty=0)
         _reply_set(c, members)
         return

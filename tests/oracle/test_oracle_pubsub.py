@@ -77,7 +77,7 @@ _NEW_AND_MISS_STEPS: list[tuple[str, ...]] = [
     ("TYPE", "nokey"), ("TTL", "nokey"), ("PTTL", "s"), ("OBJECT", "ENCODING", "nokey"), ("INCR", "n"),
     ("APPEND", "ap", "x"), ("SETRANGE", "sr", "0", "x"), ("COPY", "s", "c"), ("RENAME", "c", "c2"),
     ("MSET", "m1", "1", "m2", "2"), ("SETBIT", "b", "3", "1"), ("GETBIT", "nob", "1"), ("STRLEN", "nokey"),
-    ("SET", "e", "1", "PX", "1"), ("DEBUG", "SLEEP", "0.01"), ("GET", "e"), ("DEL", "s"), ("LPOP", "nol"),
+    ("DEL", "s"), ("LPOP", "nol"),
     # Read lookups of missing keys by command (Redis fires keymiss unless the lookup is a write or NONOTIFY).
     ("TYPE", "k1"), ("TTL", "k2"), ("OBJECT", "ENCODING", "k3"), ("STRLEN", "k4"), ("PTTL", "k5"),
     ("EXPIRETIME", "k6"), ("GETBIT", "k7", "1"), ("TOUCH", "k9", "l"), ("LLEN", "k10"),
