@@ -45,20 +45,30 @@ def _hset_generic(c: Client, argv: list[bytes], reply_created: bool) -> None:
     if n & 1:
         raise ReplyError(errors.wrong_arity(argv[0].decode("utf-8", "replace").lower()))
     key = argv[1]
-    h = _lookup_or_create(c, key)
-    config = c.server.config
-    if h.listpack:
-        h.check_lengths(argv, 2, config["hash-max-listpack-value"])
+    db = c.db
+    h = db.get_typed_write(key, Hash)
+    if h is None:
+        h = Hash()
+        db.add(key, h)
     before = len(h)
-    for i in range(2, n, 2):
-        h[argv[i]] = argv[i + 1]
+    if n == 4:
+        h[argv[2]] = argv[3]
+    else:
+        h.update(zip(argv[2::2], argv[3::2], strict=True))
+    server = c.server
     if h.listpack:
+        # The encoding only ever converts, so checking after the writes ends where hashTypeSet's checks do.
+        config = server.config
+        if n == 4:
+            h.check_pair(argv[2], argv[3], config["hash-max-listpack-value"])
+        else:
+            h.check_lengths(argv, 2, config["hash-max-listpack-value"])
         h.check_entries(config["hash-max-listpack-entries"])
     if reply_created:
         c.out.integer(len(h) - before)
     else:
         c.out.raw(_OK)
-    signal_write(c.server, c.db, key, b"hset", _HASH_EVENT, dirty=(n - 2) // 2)
+    signal_write(server, db, key, b"hset", _HASH_EVENT, dirty=(n - 2) // 2)
 
 
 @command("hset", -4, "WRITE DENYOOM FAST", keys=[key_range(1, "RW UPDATE")], acl="@hash", group="hash",

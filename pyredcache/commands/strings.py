@@ -288,6 +288,12 @@ def _mset_generic(c: Client, argv: list[bytes]) -> None:
     db = c.db
     server = c.server
     set_key = db.set_key
+    if server.watch_hook is None and server.notify_hook is None:
+        # Nobody watches and no events: signal_write would only count the changes.
+        for key, value in zip(argv[1::2], argv[2::2]):  # noqa: B905 - equal lengths; strict= is a slow keyword call
+            set_key(key, value)
+        server.dirty += len(argv) // 2
+        return
     for i in range(1, len(argv), 2):
         key = argv[i]
         set_key(key, argv[i + 1])
@@ -458,13 +464,16 @@ def incr_decr_generic(c: Client, key: bytes, incr: int) -> None:
     if old is None:
         value = incr
     else:
-        # string2ll: int() is laxer (spaces, '+', '_', leading zeros), the round trip is not.
-        try:
-            value = int(old)
-        except ValueError:
-            raise ReplyError(errors.NOT_INTEGER) from None
-        if b"%d" % value != old or not LLONG_MIN <= value <= LLONG_MAX:
-            raise ReplyError(errors.NOT_INTEGER)
+        if old.isdigit() and len(old) < 19 and (old[0] != 48 or len(old) == 1):
+            value = int(old)    # the usual counter: canonical digits, no leading "0", within range
+        else:
+            # string2ll: int() is laxer (spaces, '+', '_', leading zeros), the round trip is not.
+            try:
+                value = int(old)
+            except ValueError:
+                raise ReplyError(errors.NOT_INTEGER) from None
+            if b"%d" % value != old or not LLONG_MIN <= value <= LLONG_MAX:
+                raise ReplyError(errors.NOT_INTEGER)
         value += incr
         if not LLONG_MIN <= value <= LLONG_MAX:
             raise ReplyError(errors.OVERFLOW)

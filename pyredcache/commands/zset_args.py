@@ -16,6 +16,8 @@ _INF = re.compile(rb"([+-]?)(?:inf|infinity)", re.IGNORECASE)
 _NAN = re.compile(rb"[+-]?nan(?:\([0-9A-Za-z_]*\))?", re.IGNORECASE)
 _SPACE = b" \t\n\v\f\r"
 _NONZERO_DIGIT = re.compile(rb"[1-9a-fA-F]")
+# A decimal zero with no non-zero digit before its exponent: strtod reads it as (-)0 without ERANGE.
+_PLAIN_ZERO = re.compile(rb"[+-]?(?:0+\.?0*|\.0+)(?:[eE][+-]?[0-9]+)?")
 
 
 def strtod(raw: bytes) -> tuple[float, bool] | None:
@@ -58,14 +60,21 @@ def strtod(raw: bytes) -> tuple[float, bool] | None:
 
 def parse_score(raw: bytes, error: str = errors.NOT_FLOAT) -> float:
     """getDoubleFromObject: the whole string, no leading space, no NaN, no overflow/underflow (ERANGE)."""
+    if raw.isdigit() and len(raw) < 300:
+        # The usual score, a plain decimal integer: exact via int (cheaper than float(bytes)), rounded as
+        # strtod rounds, and too short to overflow.
+        return float(int(raw))
     try:
         value = float(raw)
     except ValueError:
         pass
     else:
-        # float() and strtod agree on plain finite non-zero decimals; everything else takes the exact path.
-        if (value != 0.0 and value - value == 0.0 and raw[0] not in _SPACE and raw[-1] not in _SPACE
-                and b"_" not in raw):
+        # float() and strtod agree on plain finite non-zero decimals and on plain zeros ("0", the usual
+        # ZADD score); everything else (1e-400, 0_1, spaces, hex, inf, nan) takes the exact path.
+        if value != 0.0:
+            if value - value == 0.0 and raw[0] not in _SPACE and raw[-1] not in _SPACE and b"_" not in raw:
+                return value
+        elif _PLAIN_ZERO.fullmatch(raw):
             return value
     if not raw or raw[0] in _SPACE or b"\0" in raw:
         raise ReplyError(error)

@@ -112,6 +112,15 @@ def zpop_generic(c: Client, argv: list[bytes], from_max: bool) -> None:
     if zs is None or count == 0:
         c.out.raw(_EMPTY_ARRAY)
         return
+    if count == -1:
+        pair = zs.pop_one(from_max)
+        assert pair is not None     # keys never hold an empty zset
+        out = c.out
+        out.array_header(2)
+        out.bulk(pair[0])
+        out.put_double(pair[1])
+        _popped(c, db, key, zs, 1, from_max)
+        return
     # RESP3 nests the pairs only when a count was given (even COUNT 1).
     nested = c.resp > 2 and count != -1
     _pop_reply(c, db, key, zs, 1 if count == -1 else count, from_max, False, nested)

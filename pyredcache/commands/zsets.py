@@ -39,43 +39,43 @@ _REVERSE = 2
 
 # ------------------------------------------------------------------------------------------------ ZADD family
 
-_ZADD_FLAGS = {b"nx": 0, b"xx": 1, b"ch": 2, b"incr": 3, b"gt": 4, b"lt": 5}
+_NX = 1
+_XX = 2
+_CH = 4
+_INCR = 8
+_GT = 16
+_LT = 32
+_ZADD_FLAGS = {b"nx": _NX, b"xx": _XX, b"ch": _CH, b"incr": _INCR, b"gt": _GT, b"lt": _LT}
 
 
 def zadd_generic(c: Client, argv: list[bytes], incr: bool) -> None:
     """zaddGenericCommand: ZADD and ZINCRBY (which parses the same flags, so `ZINCRBY k nx m` is a syntax
     error rather than a bad float)."""
-    nx = xx = ch = gt = lt = False
+    flags = _INCR if incr else 0
     scoreidx = 2
     argc = len(argv)
     while scoreidx < argc:
         flag = _ZADD_FLAGS.get(argv[scoreidx].lower())
         if flag is None:
             break
-        if flag == 0:
-            nx = True
-        elif flag == 1:
-            xx = True
-        elif flag == 2:
-            ch = True
-        elif flag == 3:
-            incr = True
-        elif flag == 4:
-            gt = True
-        else:
-            lt = True
+        flags |= flag
         scoreidx += 1
     elements = argc - scoreidx
-    if elements % 2 or not elements:
+    if elements & 1 or not elements:
         raise ReplyError(errors.SYNTAX)
-    elements //= 2
-    if nx and xx:
-        raise ReplyError(errors.ZADD_XX_AND_NX)
-    if (gt and nx) or (lt and nx) or (gt and lt):
-        raise ReplyError(errors.ZADD_GT_LT_NX)
-    if incr and elements > 1:
-        raise ReplyError(errors.ZADD_INCR_PAIRS)
-    scores = [parse_score(argv[scoreidx + 2 * j]) for j in range(elements)]
+    if flags:
+        if flags & _NX and flags & _XX:
+            raise ReplyError(errors.ZADD_XX_AND_NX)
+        if (flags & _NX and flags & (_GT | _LT)) or (flags & _GT and flags & _LT):
+            raise ReplyError(errors.ZADD_GT_LT_NX)
+        if flags & _INCR and elements > 2:
+            raise ReplyError(errors.ZADD_INCR_PAIRS)
+    if elements == 2:
+        scores = [parse_score(argv[scoreidx])]     # the usual single pair, without slicing argv
+        members = [argv[scoreidx + 1]]
+    else:
+        scores = [parse_score(raw) for raw in argv[scoreidx::2]]
+        members = argv[scoreidx + 1::2]
 
     db = c.db
     key = argv[1]
@@ -83,59 +83,69 @@ def zadd_generic(c: Client, argv: list[bytes], incr: bool) -> None:
     server = c.server
     added = updated = processed = 0
     newscore = 0.0
-    created = False
-    if zs is None and not xx:
+    created = zs is None and not flags & _XX
+    if created:
         zs = RedisZSet()
         db.add(key, zs)
-        created = True
     if zs is not None:
-        config = server.config
-        max_entries = config[MAX_ENTRIES]
-        max_value = config[MAX_VALUE]
-        if not (nx or xx or gt or lt or incr):
+        max_entries = max_value = 0     # only a listpack reads its limits (a skiplist never converts back)
+        if zs.listpack:
+            config = server.config
+            max_entries = config[MAX_ENTRIES]
+            max_value = config[MAX_VALUE]
+        if not flags & ~_CH:
             upsert = zs.upsert
-            for j in range(elements):
+            for j in range(len(scores)):
                 score = scores[j]
-                old = upsert(argv[scoreidx + 1 + 2 * j], score, max_entries, max_value)
+                old = upsert(members[j], score, max_entries, max_value)
                 if old is None:
                     added += 1
                 elif old != score:
                     updated += 1
         else:
-            for j in range(elements):
-                score = scores[j]
-                member = argv[scoreidx + 1 + 2 * j]
-                cur = zs.score(member)
-                if cur is None:
-                    if xx:
-                        continue
-                    zs.add(member, score, max_entries, max_value)
-                    added += 1
-                else:
-                    if nx:
-                        continue
-                    if incr:
-                        score += cur
-                        if math.isnan(score):
-                            raise ReplyError(errors.ZSET_SCORE_NAN)
-                    if (lt and score >= cur) or (gt and score <= cur):
-                        continue
-                    if score != cur:
-                        zs.add(member, score, max_entries, max_value)
-                        updated += 1
-                newscore = score
-                processed += 1
+            added, updated, processed, newscore = _zadd_flagged(zs, members, scores, flags, max_entries,
+                                                                max_value)
         if added or updated:
-            signal_write(server, db, key, b"zincr" if incr else b"zadd", _ZSET_EVENT, dirty=added + updated)
+            signal_write(server, db, key, b"zincr" if flags & _INCR else b"zadd", _ZSET_EVENT,
+                         dirty=added + updated)
         if created:
             signal_key_as_ready(server, db, key)
-    if incr:
+    if flags & _INCR:
         if processed:
             c.out.put_double(newscore)
         else:
             c.out.null()
     else:
-        c.out.integer(added + updated if ch else added)
+        c.out.integer(added + updated if flags & _CH else added)
+
+
+def _zadd_flagged(zs: RedisZSet, members: list[bytes], scores: list[float], flags: int, max_entries: int,
+                  max_value: int) -> tuple[int, int, int, float]:
+    """ZADD's loop under NX/XX/GT/LT/INCR (zsetAdd's flag rules): (added, updated, processed, last score)."""
+    added = updated = processed = 0
+    newscore = 0.0
+    for member, score in zip(members, scores, strict=True):
+        cur = zs.score(member)
+        if cur is None:
+            if flags & _XX:
+                continue
+            zs.add(member, score, max_entries, max_value)
+            added += 1
+        else:
+            if flags & _NX:
+                continue
+            if flags & _INCR:
+                score += cur
+                if math.isnan(score):
+                    raise ReplyError(errors.ZSET_SCORE_NAN)
+            if (flags & _LT and score >= cur) or (flags & _GT and score <= cur):
+                continue
+            if score != cur:
+                zs.add(member, score, max_entries, max_value)
+                updated += 1
+        newscore = score
+        processed += 1
+    return added, updated, processed, newscore
 
 
 @command("zadd", -4, "WRITE DENYOOM FAST", keys=[key_range(1, "RW UPDATE")], acl="@sortedset",

@@ -154,6 +154,15 @@ class RedisZSet:
         self._scan_order = None
         return popped
 
+    def pop_one(self, from_max: bool) -> tuple[bytes, float] | None:
+        """pop(1, from_max) without the list: the lowest (or highest) member and its score, None if empty."""
+        z = self._z
+        pair: tuple[bytes, float] | None = z.last() if from_max else z.first()
+        if pair is not None:
+            z.delete(pair[0])
+            self._scan_order = None
+        return pair
+
     def maybe_convert_to_listpack(self, max_entries: int, max_value: int) -> None:
         """zsetConvertToListpackIfNeeded: a skiplist small enough (count and longest member) becomes a listpack."""
         if self.listpack or len(self._z) > max_entries:
