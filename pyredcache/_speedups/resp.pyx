@@ -11,51 +11,14 @@ from libc.stdint cimport int64_t
 from libc.stdio cimport snprintf
 from libc.math cimport isinf, isnan
 
+from pyredcache._speedups.numbers cimport string2ll_c
+
 cdef enum:
     INLINE_MAX = 65536
     INT_MAX = 2147483647
     # Redis answers an unauthenticated client's oversized headers as protocol errors (networking.c).
     UNAUTH_MAX_MULTIBULK = 10
     UNAUTH_MAX_BULK = 16384
-
-
-cdef inline bint parse_ll(const char* p, Py_ssize_t n, int64_t* out) noexcept:
-    """string2ll's rules: optional '-', digits only, no leading zeros except '0', fits in 64 bits."""
-    cdef Py_ssize_t i = 0
-    cdef bint neg = False
-    cdef unsigned long long v = 0
-    cdef unsigned long long lim
-    cdef int d
-    if n <= 0 or n > 20:
-        return False
-    if n == 1 and p[0] == b'0':
-        out[0] = 0
-        return True
-    if p[0] == b'-':
-        neg = True
-        i = 1
-        if n == 1:
-            return False
-    if p[i] < b'1' or p[i] > b'9':
-        return False
-    while i < n:
-        d = p[i] - 48
-        if d < 0 or d > 9:
-            return False
-        if v > 1844674407370955161ULL or (v == 1844674407370955161ULL and d > 5):
-            return False
-        v = v * 10 + d
-        i += 1
-    if neg:
-        lim = 9223372036854775808ULL
-        if v > lim:
-            return False
-        out[0] = <int64_t>(0 - v)
-    else:
-        if v > 9223372036854775807ULL:
-            return False
-        out[0] = <int64_t>v
-    return True
 
 
 cdef inline const char* find_line_end(const char* p, Py_ssize_t n, char ch) noexcept:
@@ -172,7 +135,7 @@ cdef class RequestParser:
 
     cdef Py_ssize_t _multibulk_header(self, const char* p, Py_ssize_t pos, Py_ssize_t n) except -1:
         cdef const char* nl = find_line_end(p + pos, n - pos, b'\r')
-        cdef int64_t ll
+        cdef long long ll
         cdef Py_ssize_t linelen
         if nl == NULL:
             if n - pos > INLINE_MAX:
@@ -183,7 +146,7 @@ cdef class RequestParser:
         linelen = nl - (p + pos)
         if nl + 1 >= p + n:
             return pos   # wait for the '\n'
-        if not parse_ll(p + pos + 1, linelen - 1, &ll) or ll > INT_MAX:
+        if not string2ll_c(p + pos + 1, linelen - 1, &ll) or ll > INT_MAX:
             self.error = b"ERR Protocol error: invalid multibulk length"
             return pos
         if not self.authenticated and ll > UNAUTH_MAX_MULTIBULK:
@@ -200,7 +163,7 @@ cdef class RequestParser:
     cdef Py_ssize_t _bulks(self, const char* p, Py_ssize_t pos, Py_ssize_t n) except -1:
         cdef const char* nl
         cdef Py_ssize_t linelen
-        cdef int64_t ll
+        cdef long long ll
         cdef char msg[64]
         cdef char got
         while self.remaining > 0:
@@ -223,7 +186,7 @@ cdef class RequestParser:
                     snprintf(msg, 64, "ERR Protocol error: expected '$', got '%c'", got)
                     self.error = PyBytes_FromStringAndSize(msg, 41)
                     return pos
-                if not parse_ll(p + pos + 1, linelen - 1, &ll) or ll < 0 or ll > self.max_bulk_len:
+                if not string2ll_c(p + pos + 1, linelen - 1, &ll) or ll < 0 or ll > self.max_bulk_len:
                     self.error = b"ERR Protocol error: invalid bulk length"
                     return pos
                 if not self.authenticated and ll > UNAUTH_MAX_BULK:

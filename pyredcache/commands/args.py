@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 from .. import errors
+from .._speedups.numbers import string2ll
 from ..datatypes.longdouble import parse_long_double
 from ..errors import ReplyError
 
@@ -11,8 +12,8 @@ LLONG_MAX = (1 << 63) - 1
 LLONG_MIN = -(1 << 63)
 
 
-def parse_int(raw: bytes, error: str = errors.NOT_INTEGER) -> int:
-    """string2ll: optional '-', digits, no '+', no spaces, no leading zeros, fits in a signed 64-bit int."""
+def _parse_int_generic(raw: bytes | bytearray, error: str) -> int:
+    """parse_int for inputs string2ll does not take (not bytes or bytearray): int() plus a round trip."""
     try:
         value = int(raw)
     except ValueError:
@@ -23,17 +24,27 @@ def parse_int(raw: bytes, error: str = errors.NOT_INTEGER) -> int:
     return value
 
 
+def parse_int(raw: bytes, error: str = errors.NOT_INTEGER) -> int:
+    """string2ll: optional '-', digits, no '+', no spaces, no leading zeros, fits in a signed 64-bit int."""
+    try:
+        value = string2ll(raw)
+    except TypeError:
+        return _parse_int_generic(raw, error)
+    if value is None:
+        raise ReplyError(error)
+    return value
+
+
 def try_parse_int(raw: bytes | bytearray) -> int | None:
     """parse_int without raising (None when raw is not a canonical 64-bit integer)."""
-    if len(raw) > 20 or not raw:
-        return None
     try:
-        value = int(raw)
-    except ValueError:
+        return string2ll(raw)
+    except TypeError:
+        pass
+    try:
+        return _parse_int_generic(raw, errors.NOT_INTEGER)
+    except ReplyError:
         return None
-    if b"%d" % value != raw or not LLONG_MIN <= value <= LLONG_MAX:
-        return None
-    return value
 
 
 def parse_nonneg_int(raw: bytes, error: str) -> int:

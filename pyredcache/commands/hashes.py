@@ -58,12 +58,12 @@ def _hset_generic(c: Client, argv: list[bytes], reply_created: bool) -> None:
     server = c.server
     if h.listpack:
         # The encoding only ever converts, so checking after the writes ends where hashTypeSet's checks do.
-        config = server.config
+        limits = server.limits
         if n == 4:
-            h.check_pair(argv[2], argv[3], config["hash-max-listpack-value"])
+            h.check_pair(argv[2], argv[3], limits.hash_max_value)
         else:
-            h.check_lengths(argv, 2, config["hash-max-listpack-value"])
-        h.check_entries(config["hash-max-listpack-entries"])
+            h.check_lengths(argv, 2, limits.hash_max_value)
+        h.check_entries(limits.hash_max_entries)
     if reply_created:
         c.out.integer(len(h) - before)
     else:
@@ -104,12 +104,12 @@ def hsetnx_command(c: Client, argv: list[bytes]) -> None:
     if field in h:
         c.out.raw(_ZERO)
         return
-    config = c.server.config
+    limits = c.server.limits
     if h.listpack:
-        h.check_lengths(argv, 2, config["hash-max-listpack-value"])
+        h.check_lengths(argv, 2, limits.hash_max_value)
     h[field] = argv[3]
     if h.listpack:
-        h.check_entries(config["hash-max-listpack-entries"])
+        h.check_entries(limits.hash_max_entries)
     c.out.raw(_ONE)
     signal_write(c.server, c.db, key, b"hset", _HASH_EVENT)
 
@@ -117,10 +117,10 @@ def hsetnx_command(c: Client, argv: list[bytes]) -> None:
 def _set_field(c: Client, h: Hash, field: bytes, value: bytes) -> None:
     """hashTypeSet for HINCRBY*: the listpack limits are checked here (no earlier TryConversion)."""
     if h.listpack:
-        config = c.server.config
-        h.check_pair(field, value, config["hash-max-listpack-value"])
+        limits = c.server.limits
+        h.check_pair(field, value, limits.hash_max_value)
         h[field] = value
-        h.check_entries(config["hash-max-listpack-entries"])
+        h.check_entries(limits.hash_max_entries)
     else:
         h[field] = value
 

@@ -26,7 +26,6 @@ _EMPTY_ARRAY = b"*0\r\n"
 _EMPTY_SCAN = b"*2\r\n$1\r\n0\r\n*0\r\n"
 _SET_EVENT = Event.SET
 _GENERIC_EVENT = Event.GENERIC
-_MAX_INTSET = "set-max-intset-entries"
 
 
 def _reply_set(c: Client, members: list[bytes]) -> None:
@@ -63,7 +62,7 @@ def sadd_command(c: Client, argv: list[bytes]) -> None:
         s = RedisSet(intset=is_int_member(argv[2]))
         db.add(key, s)
     # Only an intset reads its limit (a hashtable never converts back).
-    max_intset = c.server.config[_MAX_INTSET] if s.intset else 0
+    max_intset = c.server.limits.set_max_intset if s.intset else 0
     add = s.add
     added = 0
     for i in range(2, len(argv)):
@@ -182,13 +181,13 @@ def _spop_with_count(c: Client, argv: list[bytes]) -> None:
     server = c.server
     if count >= len(s):
         # Redis answers with SUNION of the key: a new set, so all-integer members come back sorted.
-        members = _result_order(s.members(), server.config[_MAX_INTSET])
+        members = _result_order(s.members(), server.limits.set_max_intset)
         db.delete(key)
         signal_write(server, db, key, b"spop", _SET_EVENT, dirty=len(members))   # the members removed
         signal_write(server, db, key, b"del", _GENERIC_EVENT, dirty=0)
         _reply_set(c, members)
         return
-    popped = s.pop_many(count, server.config[_MAX_INTSET])
+    popped = s.pop_many(count, server.limits.set_max_intset)
     signal_write(server, db, key, b"spop", _SET_EVENT, dirty=count)
     _reply_set(c, popped)
 
@@ -254,7 +253,7 @@ def smove_command(c: Client, argv: list[bytes]) -> None:
     if dst is None:
         dst = RedisSet(intset=is_int_member(member))
         db.add(dst_key, dst)
-    if dst.add(member, server.config[_MAX_INTSET]):
+    if dst.add(member, server.limits.set_max_intset):
         signal_write(server, db, dst_key, b"sadd", _SET_EVENT)
     c.out.raw(_ONE)
 
@@ -354,7 +353,7 @@ def _store(c: Client, dst: bytes, members: list[bytes], event: bytes) -> None:
     db = c.db
     server = c.server
     if members:
-        value = RedisSet.build(members, server.config[_MAX_INTSET])
+        value = RedisSet.build(members, server.limits.set_max_intset)
         db.set_key(dst, value)
         signal_write(server, db, dst, event, _SET_EVENT)
         c.out.integer(len(members))
@@ -409,7 +408,7 @@ def sintercard_command(c: Client, argv: list[bytes]) -> None:
 def sunion_command(c: Client, argv: list[bytes]) -> None:
     """SUNION key [key ...]"""
     members = _union(_load_sets(c, argv[1:]))
-    _reply_set(c, _result_order(members, c.server.config[_MAX_INTSET]))
+    _reply_set(c, _result_order(members, c.server.limits.set_max_intset))
 
 
 @command("sdiff", -2, "READONLY", keys=[key_range(1, "RO ACCESS", lastkey=-1)], acl="@set", group="set",
@@ -418,7 +417,7 @@ def sunion_command(c: Client, argv: list[bytes]) -> None:
 def sdiff_command(c: Client, argv: list[bytes]) -> None:
     """SDIFF key [key ...]"""
     members = _difference(_load_sets(c, argv[1:]))
-    _reply_set(c, _result_order(members, c.server.config[_MAX_INTSET]))
+    _reply_set(c, _result_order(members, c.server.limits.set_max_intset))
 
 
 @command("sinterstore", -3, "WRITE DENYOOM",

@@ -33,15 +33,13 @@ _GENERIC_EVENT: Final = Event.GENERIC
 _EMPTY_ARRAY: Final = b"*0\r\n"
 _ZERO: Final = b":0\r\n"
 _EMPTY_SCAN: Final = b"*2\r\n$1\r\n0\r\n*0\r\n"
-_MAX_ENTRIES: Final = "zset-max-listpack-entries"
-_MAX_VALUE: Final = "zset-max-listpack-value"
 
 Pairs = list[tuple[bytes, float]]
 
 
 def _limits(c: Client) -> tuple[int, int]:
-    config = c.server.config
-    return config[_MAX_ENTRIES], config[_MAX_VALUE]
+    limits = c.server.limits
+    return limits.zset_max_entries, limits.zset_max_value
 
 
 def _format_score(score: float) -> bytes:

@@ -25,8 +25,6 @@ _ZERO = b":0\r\n"
 _EMPTY_ARRAY = b"*0\r\n"
 _ZSET_EVENT = Event.ZSET
 _GENERIC_EVENT = Event.GENERIC
-MAX_ENTRIES = "zset-max-listpack-entries"
-MAX_VALUE = "zset-max-listpack-value"
 
 # zrange_type / zrange_direction (t_zset.c)
 _AUTO = 0
@@ -90,9 +88,9 @@ def zadd_generic(c: Client, argv: list[bytes], incr: bool) -> None:
     if zs is not None:
         max_entries = max_value = 0     # only a listpack reads its limits (a skiplist never converts back)
         if zs.listpack:
-            config = server.config
-            max_entries = config[MAX_ENTRIES]
-            max_value = config[MAX_VALUE]
+            limits = server.limits
+            max_entries = limits.zset_max_entries
+            max_value = limits.zset_max_value
         if not flags & ~_CH:
             upsert = zs.upsert
             for j in range(len(scores)):
@@ -418,8 +416,8 @@ def _store_result(c: Client, dst: bytes, pairs: list[tuple[bytes, float]]) -> No
     db = c.db
     server = c.server
     if pairs:
-        config = server.config
-        db.set_key(dst, RedisZSet.build(pairs, config[MAX_ENTRIES], config[MAX_VALUE]))
+        limits = server.limits
+        db.set_key(dst, RedisZSet.build(pairs, limits.zset_max_entries, limits.zset_max_value))
         signal_write(server, db, dst, b"zrangestore", _ZSET_EVENT)
         signal_key_as_ready(server, db, dst)
         c.out.integer(len(pairs))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import ClassVar, Final, Protocol, runtime_checkable
 
+from .._speedups.numbers import string2ll
+
 STRING: Final = b"string"
 LIST: Final = b"list"
 SET: Final = b"set"
@@ -26,9 +28,6 @@ EMBSTR_SIZE_LIMIT: Final = 44
 SHARED_INTEGERS: Final = 10000
 SHARED_REFCOUNT: Final = 2147483647
 
-_LONG_MIN: Final = -(1 << 63)
-_LONG_MAX: Final = (1 << 63) - 1
-
 
 @runtime_checkable
 class RedisValue(Protocol):
@@ -46,20 +45,7 @@ class RedisValue(Protocol):
 
 def string_int_value(value: bytes) -> int | None:
     """The integer a string would be stored as by Redis (string2l on at most 20 chars), else None."""
-    n = len(value)
-    if n == 0 or n > 20:
-        return None
-    first = value[0]
-    # string2ll: digits with an optional '-', no '+', no spaces, no leading zeros ("0" itself excepted).
-    if not (0x30 <= first <= 0x39 or first == 0x2D):
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        return None
-    if b"%d" % number != value or not _LONG_MIN <= number <= _LONG_MAX:
-        return None
-    return number
+    return string2ll(value)
 
 
 def string_encoding(value: bytes | bytearray) -> bytes:

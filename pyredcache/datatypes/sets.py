@@ -11,30 +11,19 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
+from .._speedups.numbers import string2ll
 from .encoding import SET
 
 ENC_INTSET = b"intset"
 ENC_HASHTABLE = b"hashtable"
 
-_LLONG_MIN = -(1 << 63)
-_LLONG_MAX = (1 << 63) - 1
 _MASK64 = (1 << 64) - 1
 _REV8 = bytes(int(f"{i:08b}"[::-1], 2) for i in range(256))
 
 
 def is_int_member(member: bytes) -> bool:
     """isSdsRepresentableAsLongLong: a canonical signed 64-bit decimal (no '+', spaces or leading zeros)."""
-    n = len(member)
-    if n == 0 or n > 20:
-        return False
-    first = member[0]
-    if first > 0x39 or (first < 0x30 and first != 0x2D):
-        return False
-    try:
-        value = int(member)
-    except ValueError:
-        return False
-    return b"%d" % value == member and _LLONG_MIN <= value <= _LLONG_MAX
+    return string2ll(member) is not None
 
 
 def _rev64(value: int) -> int:

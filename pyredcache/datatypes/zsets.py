@@ -22,6 +22,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from typing import ClassVar, NamedTuple
 
+from .._speedups.numbers import string2ll
 from .._speedups.zset import ZSetCore
 from .encoding import ZSET
 
@@ -430,16 +431,7 @@ def _lp_score_entry(score: float) -> bytes:
 
 def _canonical_int(item: bytes) -> int | None:
     """string2ll / lpStringToInt64: a canonical signed 64-bit decimal, else None."""
-    n = len(item)
-    if not n or n > 20 or item[0] not in b"-0123456789":
-        return None
-    try:
-        v = int(item)
-    except ValueError:
-        return None
-    if b"%d" % v != item or not -(1 << 63) <= v < (1 << 63):
-        return None
-    return v
+    return string2ll(item)
 
 
 def _rdb_string_length(item: bytes) -> int:

@@ -47,6 +47,30 @@ MAX_CLIENTS_REACHED = b"ERR max number of clients reached"
 _ACTIVE_EXPIRE_CPU_PERCENT = 25
 
 
+class EncodingLimits:
+    """The encoding-conversion directives as plain attributes: write commands read them on every call, and an
+    attribute costs a fraction of a Config lookup. CONFIG SET keeps them fresh through apply hooks."""
+
+    DIRECTIVES = ("hash-max-listpack-entries", "hash-max-listpack-value", "set-max-intset-entries",
+                  "zset-max-listpack-entries", "zset-max-listpack-value")
+    __slots__ = ("hash_max_entries", "hash_max_value", "set_max_intset", "zset_max_entries", "zset_max_value")
+    hash_max_entries: int
+    hash_max_value: int
+    set_max_intset: int
+    zset_max_entries: int
+    zset_max_value: int
+
+    def __init__(self, config: Config) -> None:
+        self.refresh(config)
+
+    def refresh(self, config: Config) -> None:
+        self.hash_max_entries = config["hash-max-listpack-entries"]
+        self.hash_max_value = config["hash-max-listpack-value"]
+        self.set_max_intset = config["set-max-intset-entries"]
+        self.zset_max_entries = config["zset-max-listpack-entries"]
+        self.zset_max_value = config["zset-max-listpack-value"]
+
+
 class Server:
     """One pyredcache instance: state plus the asyncio shell around it."""
 
@@ -65,6 +89,7 @@ class Server:
         self.stats = Stats()
         self.slowlog = SlowLog(config["slowlog-max-len"])
         self.slowlog_threshold_us: int = config["slowlog-log-slower-than"]
+        self.limits = EncodingLimits(config)
         self.latency_tracking: bool = config["latency-tracking"]
         self.monitors: list[Client] = []
         self.waiting: set[ClientProtocol] = set()
@@ -416,6 +441,11 @@ class Server:
                     c.parser.max_bulk_len = cfg["proto-max-bulk-len"]
                     c.parser.query_buffer_limit = cfg["client-query-buffer-limit"]
 
+        def refresh_limits(old: Any, new: Any) -> None:
+            self.limits.refresh(cfg)
+
+        for name in EncodingLimits.DIRECTIVES:
+            cfg.add_apply_hook(name, refresh_limits)
         cfg.add_apply_hook("slowlog-log-slower-than", set_slowlog_threshold)
         cfg.add_apply_hook("slowlog-max-len", set_slowlog_len)
         def set_port(old: Any, new: Any) -> None:

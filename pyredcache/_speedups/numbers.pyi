@@ -1,0 +1,3 @@
+"""Type stubs for pyredcache._speedups.numbers (Redis's string2ll integer parsing)."""
+
+def string2ll(raw: bytes | bytearray) -> int | None: ...
