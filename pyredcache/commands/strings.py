@@ -14,7 +14,7 @@ from ..datatypes.strings import UnencodedString
 from ..errors import ReplyError
 from ..keyspace.notify import Event, signal_write
 from ..server.client import ClientFlag
-from .args import LLONG_MAX, LLONG_MIN, parse_int
+from .args import LLONG_MAX, LLONG_MIN, parse_int, try_parse_int
 from .table import KeyFlag, command, key_range
 
 if TYPE_CHECKING:
@@ -464,17 +464,10 @@ def incr_decr_generic(c: Client, key: bytes, incr: int) -> None:
     if old is None:
         value = incr
     else:
-        if old.isdigit() and len(old) < 19 and (old[0] != 48 or len(old) == 1):
-            value = int(old)    # the usual counter: canonical digits, no leading "0", within range
-        else:
-            # string2ll: int() is laxer (spaces, '+', '_', leading zeros), the round trip is not.
-            try:
-                value = int(old)
-            except ValueError:
-                raise ReplyError(errors.NOT_INTEGER) from None
-            if b"%d" % value != old or not LLONG_MIN <= value <= LLONG_MAX:
-                raise ReplyError(errors.NOT_INTEGER)
-        value += incr
+        parsed = try_parse_int(old)     # string2ll: no spaces, '+', '_' or leading zeros; 64-bit range
+        if parsed is None:
+            raise ReplyError(errors.NOT_INTEGER)
+        value = parsed + incr
         if not LLONG_MIN <= value <= LLONG_MAX:
             raise ReplyError(errors.OVERFLOW)
     db.set_key(key, b"%d" % value, True)
