@@ -89,3 +89,32 @@ def parse_timeout_seconds(raw: bytes) -> float:
 
 def upper(raw: bytes) -> bytes:
     return raw.upper()
+
+
+def parse_mpop_args(argv: list[bytes], numkeys_idx: int, ends: dict[bytes, bool]) -> tuple[list[bytes], bool, int]:
+    """LMPOP/ZMPOP and their blocking forms: numkeys key [key ...] END [COUNT count], from numkeys_idx on.
+
+    `ends` maps the upper-cased end words (LEFT/RIGHT, MIN/MAX) to the flag returned: (keys, flag, count).
+    """
+    numkeys = parse_int(argv[numkeys_idx], errors.NUMKEYS_NOT_POSITIVE)
+    if not 1 <= numkeys <= LLONG_MAX:
+        raise ReplyError(errors.NUMKEYS_NOT_POSITIVE)
+    where_idx = numkeys_idx + numkeys + 1
+    n_args = len(argv)
+    if where_idx >= n_args:
+        raise ReplyError(errors.SYNTAX)
+    flag = ends.get(argv[where_idx].upper())
+    if flag is None:
+        raise ReplyError(errors.SYNTAX)
+    count = -1
+    j = where_idx + 1
+    while j < n_args:
+        if count == -1 and j + 1 < n_args and argv[j].upper() == b"COUNT":
+            j += 1
+            count = parse_int(argv[j], errors.COUNT_NOT_POSITIVE)
+            if count < 1:
+                raise ReplyError(errors.COUNT_NOT_POSITIVE)
+        else:
+            raise ReplyError(errors.SYNTAX)
+        j += 1
+    return argv[numkeys_idx + 1:where_idx], flag, (1 if count == -1 else count)

@@ -16,7 +16,7 @@ from ..keyspace.notify import Event, signal_write
 from ..server.blocking import registry as blocking_registry
 from ..server.blocking import signal_key_as_ready
 from ..server.client import ClientFlag
-from .args import LLONG_MAX, LLONG_MIN, parse_int, parse_timeout_seconds
+from .args import LLONG_MIN, parse_int, parse_mpop_args, parse_timeout_seconds
 from .table import command, key_num, key_range
 
 if TYPE_CHECKING:
@@ -34,14 +34,15 @@ _PUSH_COMPLEXITY = ("O(1) for each element added, so O(N) to add N elements when
                     "multiple arguments.")
 
 
+_LIST_ENDS = {b"LEFT": True, b"RIGHT": False}
+
+
 def _direction(raw: bytes) -> bool:
     """LEFT → True, RIGHT → False (getListPositionFromObjectOrReply); anything else is a syntax error."""
-    word = raw.upper()
-    if word == b"LEFT":
-        return True
-    if word == b"RIGHT":
-        return False
-    raise ReplyError(errors.SYNTAX)
+    left = _LIST_ENDS.get(raw.upper())
+    if left is None:
+        raise ReplyError(errors.SYNTAX)
+    return left
 
 
 def _create_list(c: Client, db: Db, key: bytes) -> RedisList:
@@ -669,26 +670,7 @@ def brpoplpush_command(c: Client, argv: list[bytes]) -> None:
 
 def _mpop_args(argv: list[bytes], numkeys_idx: int) -> tuple[list[bytes], bool, int]:
     """numkeys key [key ...] LEFT|RIGHT [COUNT count] from numkeys_idx on: (keys, left, count)."""
-    numkeys = parse_int(argv[numkeys_idx], errors.NUMKEYS_NOT_POSITIVE)
-    if not 1 <= numkeys <= LLONG_MAX:
-        raise ReplyError(errors.NUMKEYS_NOT_POSITIVE)
-    where_idx = numkeys_idx + numkeys + 1
-    n_args = len(argv)
-    if where_idx >= n_args:
-        raise ReplyError(errors.SYNTAX)
-    left = _direction(argv[where_idx])
-    count = -1
-    j = where_idx + 1
-    while j < n_args:
-        if count == -1 and j + 1 < n_args and argv[j].upper() == b"COUNT":
-            j += 1
-            count = parse_int(argv[j], errors.COUNT_NOT_POSITIVE)
-            if count < 1:
-                raise ReplyError(errors.COUNT_NOT_POSITIVE)
-        else:
-            raise ReplyError(errors.SYNTAX)
-        j += 1
-    return argv[numkeys_idx + 1:where_idx], left, (1 if count == -1 else count)
+    return parse_mpop_args(argv, numkeys_idx, _LIST_ENDS)
 
 
 @command("blmpop", -5, "WRITE BLOCKING", keys=[key_num(2, 0, 1, "RW ACCESS DELETE")], acl=_BLOCK_ACL,

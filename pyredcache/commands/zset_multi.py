@@ -19,7 +19,7 @@ from ..keyspace.notify import Event, signal_write
 from ..server.blocking import registry as blocking_registry
 from ..server.blocking import signal_key_as_ready
 from ..server.client import ClientFlag
-from .args import LLONG_MAX, parse_int, parse_timeout_seconds
+from .args import LLONG_MAX, parse_int, parse_mpop_args, parse_timeout_seconds
 from .generic import parse_scan_cursor, scan_options
 from .table import command, key_num, key_range
 from .zset_args import parse_score
@@ -145,34 +145,12 @@ def zpopmax_command(c: Client, argv: list[bytes]) -> None:
     zpop_generic(c, argv, True)
 
 
+_ZSET_ENDS = {b"MIN": False, b"MAX": True}
+
+
 def _mpop_args(argv: list[bytes], numkeys_idx: int) -> tuple[list[bytes], bool, int]:
     """zmpopGenericCommand's parsing: numkeys key [key ...] MIN|MAX [COUNT count] -> (keys, from_max, count)."""
-    numkeys = parse_int(argv[numkeys_idx], errors.NUMKEYS_NOT_POSITIVE)
-    if not 1 <= numkeys <= LLONG_MAX:
-        raise ReplyError(errors.NUMKEYS_NOT_POSITIVE)
-    where_idx = numkeys_idx + numkeys + 1
-    n_args = len(argv)
-    if where_idx >= n_args:
-        raise ReplyError(errors.SYNTAX)
-    where = argv[where_idx].upper()
-    if where == b"MIN":
-        from_max = False
-    elif where == b"MAX":
-        from_max = True
-    else:
-        raise ReplyError(errors.SYNTAX)
-    count = -1
-    j = where_idx + 1
-    while j < n_args:
-        if count == -1 and j + 1 < n_args and argv[j].upper() == b"COUNT":
-            j += 1
-            count = parse_int(argv[j], errors.COUNT_NOT_POSITIVE)
-            if count < 1:
-                raise ReplyError(errors.COUNT_NOT_POSITIVE)
-        else:
-            raise ReplyError(errors.SYNTAX)
-        j += 1
-    return argv[numkeys_idx + 1:where_idx], from_max, (1 if count == -1 else count)
+    return parse_mpop_args(argv, numkeys_idx, _ZSET_ENDS)
 
 
 _MPOP_COMPLEXITY = ("O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in "

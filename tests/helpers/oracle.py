@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from .rawclient import RawClient, _reply_end, encode_command
+from .wait import wait_until
 
 
 class Oracle:
@@ -102,3 +103,32 @@ def assert_same_keyspace_events(oracle: Oracle, pattern: str, steps: list[tuple[
         for sub in subs:
             sub.close()
         oracle.do("CONFIG", "SET", "notify-keyspace-events", "")
+
+
+class BlockingPair:
+    """A second connection to each server, for a client that blocks (BLPOP, BZPOPMIN, ...)."""
+
+    def __init__(self, ours: int, theirs: int) -> None:
+        self.ours = RawClient(ours)
+        self.redis = RawClient(theirs)
+
+    def send(self, *args: str | int) -> None:
+        data = encode_command(*args)
+        self.ours.send(data)
+        self.redis.send(data)
+
+    def reply(self) -> bytes:
+        ours, theirs = self.ours.read_reply(), self.redis.read_reply()
+        assert ours == theirs, f"pyredcache {ours!r} != redis {theirs!r}"
+        return ours
+
+    def close(self) -> None:
+        self.ours.close()
+        self.redis.close()
+
+
+def wait_blocked(oracle: Oracle, n: int) -> None:
+    """Poll INFO clients on both servers until exactly `n` clients are blocked."""
+    for conn in (oracle.ours, oracle.redis):
+        wait_until(lambda conn=conn: f"blocked_clients:{n}\r\n".encode() in conn.command("INFO", "clients"),
+                   timeout=5, message=f"{n} blocked")

@@ -5,48 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from helpers.oracle import Oracle
-from helpers.rawclient import RawClient, encode_command
-from helpers.wait import wait_until
+from helpers.oracle import BlockingPair, Oracle, wait_blocked
+from helpers.rawclient import encode_command
 
 pytestmark = pytest.mark.oracle
 
 BLOCKING_COMMANDS = ("blpop", "brpop", "blmove", "brpoplpush", "blmpop")
 
 
-class Pair:
-    """A second connection to each server, for the client that blocks."""
-
-    def __init__(self, ours: int, theirs: int) -> None:
-        self.ours = RawClient(ours)
-        self.redis = RawClient(theirs)
-
-    def send(self, *args: str) -> None:
-        data = encode_command(*args)
-        self.ours.send(data)
-        self.redis.send(data)
-
-    def reply(self) -> bytes:
-        ours, theirs = self.ours.read_reply(), self.redis.read_reply()
-        assert ours == theirs, f"pyredcache {ours!r} != redis {theirs!r}"
-        return ours
-
-    def close(self) -> None:
-        self.ours.close()
-        self.redis.close()
-
-
 @pytest.fixture
-def pair(pyredcache_proc, redis_proc) -> Iterator[Pair]:
-    p = Pair(pyredcache_proc.port, redis_proc.port)
+def pair(pyredcache_proc, redis_proc) -> Iterator[BlockingPair]:
+    p = BlockingPair(pyredcache_proc.port, redis_proc.port)
     yield p
     p.close()
-
-
-def _wait_blocked(oracle: Oracle, n: int) -> None:
-    for conn in (oracle.ours, oracle.redis):
-        wait_until(lambda conn=conn: f"blocked_clients:{n}\r\n".encode() in conn.command("INFO", "clients"),
-                   timeout=5, message=f"{n} blocked")
 
 
 @pytest.mark.parametrize("name", BLOCKING_COMMANDS)
@@ -163,18 +134,18 @@ def test_client_unblock_errors_match(oracle):
 
 def test_wakeup_replies_match(oracle, pair):
     pair.send("BLPOP", "k1", "k2", "0")
-    _wait_blocked(oracle, 1)
+    wait_blocked(oracle, 1)
     oracle.do("RPUSH", "k2", "a", "b")
     pair.reply()
     pair.send("BRPOP", "k2", "0")
     pair.reply()
     pair.send("BLMPOP", "0", "2", "x", "y", "RIGHT", "COUNT", "2")
-    _wait_blocked(oracle, 1)
+    wait_blocked(oracle, 1)
     oracle.do("LPUSH", "y", "1", "2", "3")
     pair.reply()
     oracle.do("LRANGE", "y", "0", "-1")
     pair.send("BLMOVE", "src", "dst", "RIGHT", "LEFT", "0")
-    _wait_blocked(oracle, 1)
+    wait_blocked(oracle, 1)
     oracle.do("RPUSH", "src", "p", "q")
     pair.reply()
     oracle.do("LRANGE", "dst", "0", "-1")
@@ -183,7 +154,7 @@ def test_wakeup_replies_match(oracle, pair):
 
 def test_wakeup_after_exec_match(oracle, pair):
     pair.send("BLPOP", "k", "0")
-    _wait_blocked(oracle, 1)
+    wait_blocked(oracle, 1)
     oracle.do("MULTI")
     oracle.do("RPUSH", "k", "a")
     oracle.do("RPUSH", "k", "b")
@@ -194,7 +165,7 @@ def test_wakeup_after_exec_match(oracle, pair):
 
 def test_wakeup_emptied_in_exec_stays_blocked_match(oracle, pair):
     pair.send("BLPOP", "k", "0.3")
-    _wait_blocked(oracle, 1)
+    wait_blocked(oracle, 1)
     oracle.do("MULTI")
     oracle.do("RPUSH", "k", "a")
     oracle.do("LPOP", "k")
@@ -208,7 +179,7 @@ def test_client_unblock_replies_match(oracle, pair):
     redis_id = int(pair.redis.read_reply()[1:-2])
     for reason in ("TIMEOUT", "ERROR"):
         pair.send("BLMOVE", "k", "d", "LEFT", "LEFT", "0")
-        _wait_blocked(oracle, 1)
+        wait_blocked(oracle, 1)
         a = oracle.ours.command("CLIENT", "UNBLOCK", ours_id, reason)
         b = oracle.redis.command("CLIENT", "UNBLOCK", redis_id, reason)
         assert a == b == b":1\r\n"
@@ -233,14 +204,14 @@ def test_blocked_client_served_before_the_next_pipelined_command_match(oracle, p
     command: a pipelined LPOP after the RPUSH finds the list already emptied by the blocked BLPOP.
     `first` sends the pipeline through the generic path once (CLIENT SETNAME) and the fast path once."""
     pair.send("BLPOP", "k", "0")
-    _wait_blocked(oracle, 1)
+    wait_blocked(oracle, 1)
     _pipeline_both(oracle, first, ("RPUSH", "k", "a"), ("LPOP", "k"), ("LLEN", "k"))
     pair.reply()
 
 
 def test_blocked_client_served_after_exec_before_next_command_match(oracle, pair):
     pair.send("BLPOP", "k", "0")
-    _wait_blocked(oracle, 1)
+    wait_blocked(oracle, 1)
     _pipeline_both(oracle, ("MULTI",), ("RPUSH", "k", "a", "b"), ("EXEC",), ("LPOP", "k"), ("LRANGE", "k", "0", "-1"))
     pair.reply()
 
@@ -249,7 +220,7 @@ def test_blocked_client_served_after_exec_before_next_command_match(oracle, pair
 def test_list_arriving_by_key_command_wakes_blocked_client_match(oracle, pair, how):
     """A list that appears under a waited key by RENAME, COPY, MOVE or SWAPDB serves the blocked client."""
     pair.send("BLPOP", "k", "0")
-    _wait_blocked(oracle, 1)
+    wait_blocked(oracle, 1)
     if how == "rename":
         oracle.do("RPUSH", "src", "a")
         _pipeline_both(oracle, ("RENAME", "src", "k"), ("EXISTS", "k"))

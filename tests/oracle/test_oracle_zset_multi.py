@@ -8,9 +8,8 @@ from collections.abc import Iterator
 
 import hiredis
 import pytest
-from helpers.oracle import Oracle, assert_same_keyspace_events, split_array
-from helpers.rawclient import RawClient, encode_command
-from helpers.wait import wait_until
+from helpers.oracle import BlockingPair, Oracle, assert_same_keyspace_events, split_array, wait_blocked
+from helpers.rawclient import RawClient
 
 pytestmark = pytest.mark.oracle
 
@@ -437,46 +436,18 @@ def test_keyspace_events_match(oracle):
 # ---------------------------------------------------------------------------------------------- blocking
 
 
-class Pair:
-    """A second connection to each server, for the client that blocks."""
-
-    def __init__(self, ours: int, theirs: int) -> None:
-        self.ours = RawClient(ours)
-        self.redis = RawClient(theirs)
-
-    def send(self, *args: str | int) -> None:
-        data = encode_command(*args)
-        self.ours.send(data)
-        self.redis.send(data)
-
-    def reply(self) -> bytes:
-        ours, theirs = self.ours.read_reply(), self.redis.read_reply()
-        assert ours == theirs, f"pyredcache {ours!r} != redis {theirs!r}"
-        return ours
-
-    def close(self) -> None:
-        self.ours.close()
-        self.redis.close()
-
-
 @pytest.fixture
-def pair(pyredcache_proc, redis_proc) -> Iterator[Pair]:
-    p = Pair(pyredcache_proc.port, redis_proc.port)
+def pair(pyredcache_proc, redis_proc) -> Iterator[BlockingPair]:
+    p = BlockingPair(pyredcache_proc.port, redis_proc.port)
     yield p
     p.close()
 
 
 @pytest.fixture
-def pair2(pyredcache_proc, redis_proc) -> Iterator[Pair]:
-    p = Pair(pyredcache_proc.port, redis_proc.port)
+def pair2(pyredcache_proc, redis_proc) -> Iterator[BlockingPair]:
+    p = BlockingPair(pyredcache_proc.port, redis_proc.port)
     yield p
     p.close()
-
-
-def _wait_blocked(oracle: Oracle, n: int) -> None:
-    for conn in (oracle.ours, oracle.redis):
-        wait_until(lambda conn=conn: f"blocked_clients:{n}\r\n".encode() in conn.command("INFO", "clients"),
-                   timeout=5, message=f"{n} blocked")
 
 
 def test_blocking_errors_match(oracle):
@@ -526,19 +497,19 @@ def test_blocking_in_multi_does_not_block_match(oracle, proto):
 
 def test_wakeup_by_zadd_match(oracle, pair):
     pair.send("BZPOPMIN", "k1", "k2", "0")
-    _wait_blocked(oracle, 1)
+    wait_blocked(oracle, 1)
     oracle.do("ZADD", "k2", "3", "c", "1", "a", "2", "b")
     pair.reply()
     oracle.do("ZRANGE", "k2", "0", "-1", "WITHSCORES")
     pair.send("BZPOPMAX", "k2", "0")
     pair.reply()
     pair.send("BZMPOP", "0", "2", "x", "y", "MAX", "COUNT", "2")
-    _wait_blocked(oracle, 1)
+    wait_blocked(oracle, 1)
     oracle.do("ZADD", "y", "1", "a", "2", "b", "3", "c")
     pair.reply()
     oracle.do("ZRANGE", "y", "0", "-1", "WITHSCORES")
     pair.send("BZMPOP", "0", "1", "w", "MIN", "COUNT", "10")
-    _wait_blocked(oracle, 1)
+    wait_blocked(oracle, 1)
     oracle.do("ZADD", "w", "5", "only")
     pair.reply()
     oracle.do("EXISTS", "w")
@@ -551,7 +522,7 @@ def test_wakeup_resp3_shapes_match(oracle, pair):
     for cmd in (("BZPOPMIN", "k", "0"), ("BZPOPMAX", "k", "0"), ("BZMPOP", "0", "1", "k", "MIN"),
                 ("BZMPOP", "0", "1", "k", "MAX", "COUNT", "2")):
         pair.send(*cmd)
-        _wait_blocked(oracle, 1)
+        wait_blocked(oracle, 1)
         oracle.do("ZADD", "k", "1.5", "a", "inf", "b", "-2", "c")
         pair.reply()
         oracle.do("DEL", "k")
@@ -564,7 +535,7 @@ def test_wakeup_by_store_commands_match(oracle, pair):
     for cmd in (("ZUNIONSTORE", "k", "1", "src"), ("ZINTERSTORE", "k", "2", "src", "src"),
                 ("ZDIFFSTORE", "k", "1", "src")):
         pair.send("BZPOPMAX", "k", "0")
-        _wait_blocked(oracle, 1)
+        wait_blocked(oracle, 1)
         oracle.do(*cmd)
         pair.reply()
         oracle.do("ZRANGE", "k", "0", "-1", "WITHSCORES")
@@ -573,28 +544,28 @@ def test_wakeup_by_store_commands_match(oracle, pair):
 
 def test_fifo_order_of_two_blocked_clients_match(oracle, pair, pair2):
     pair.send("BZPOPMIN", "k", "0")
-    _wait_blocked(oracle, 1)
+    wait_blocked(oracle, 1)
     pair2.send("BZMPOP", "0", "1", "k", "MIN", "COUNT", "2")
-    _wait_blocked(oracle, 2)
+    wait_blocked(oracle, 2)
     oracle.do("ZADD", "k", "1", "a", "2", "b", "3", "c", "4", "d")
     pair.reply()
     pair2.reply()
     oracle.do("ZRANGE", "k", "0", "-1", "WITHSCORES")
     # one member for two clients: the first gets it, the second keeps waiting
     pair.send("BZPOPMAX", "q", "0")
-    _wait_blocked(oracle, 1)
+    wait_blocked(oracle, 1)
     pair2.send("BZPOPMAX", "q", "0")
-    _wait_blocked(oracle, 2)
+    wait_blocked(oracle, 2)
     oracle.do("ZADD", "q", "1", "only")
     pair.reply()
-    _wait_blocked(oracle, 1)
+    wait_blocked(oracle, 1)
     oracle.do("ZADD", "q", "2", "next")
     pair2.reply()
 
 
 def test_wakeup_after_exec_match(oracle, pair):
     pair.send("BZPOPMIN", "k", "0")
-    _wait_blocked(oracle, 1)
+    wait_blocked(oracle, 1)
     oracle.do("MULTI")
     oracle.do("ZADD", "k", "5", "a")
     oracle.do("ZADD", "k", "1", "b")
@@ -605,7 +576,7 @@ def test_wakeup_after_exec_match(oracle, pair):
 
 def test_wakeup_emptied_in_exec_stays_blocked_match(oracle, pair):
     pair.send("BZPOPMIN", "k", "0.3")
-    _wait_blocked(oracle, 1)
+    wait_blocked(oracle, 1)
     oracle.do("MULTI")
     oracle.do("ZADD", "k", "1", "a")
     oracle.do("ZPOPMIN", "k")
@@ -615,10 +586,10 @@ def test_wakeup_emptied_in_exec_stays_blocked_match(oracle, pair):
 
 def test_wrong_type_arriving_keeps_client_blocked_match(oracle, pair):
     pair.send("BZPOPMIN", "k", "0")
-    _wait_blocked(oracle, 1)
+    wait_blocked(oracle, 1)
     oracle.do("RPUSH", "k", "x")
     oracle.do("SET", "k", "v")
-    _wait_blocked(oracle, 1)
+    wait_blocked(oracle, 1)
     oracle.do("DEL", "k")
     oracle.do("ZADD", "k", "1", "m")
     pair.reply()
@@ -631,7 +602,7 @@ def test_client_unblock_replies_match(oracle, pair):
     for cmd in (("BZPOPMIN", "k", "0"), ("BZMPOP", "0", "1", "k", "MAX")):
         for reason in ("TIMEOUT", "ERROR"):
             pair.send(*cmd)
-            _wait_blocked(oracle, 1)
+            wait_blocked(oracle, 1)
             a = oracle.ours.command("CLIENT", "UNBLOCK", ours_id, reason)
             b = oracle.redis.command("CLIENT", "UNBLOCK", redis_id, reason)
             assert a == b == b":1\r\n"
@@ -641,15 +612,15 @@ def test_client_unblock_replies_match(oracle, pair):
 
 
 def test_disconnect_while_blocked_match(oracle, pyredcache_proc, redis_proc):
-    first = Pair(pyredcache_proc.port, redis_proc.port)
-    second = Pair(pyredcache_proc.port, redis_proc.port)
+    first = BlockingPair(pyredcache_proc.port, redis_proc.port)
+    second = BlockingPair(pyredcache_proc.port, redis_proc.port)
     try:
         first.send("BZPOPMIN", "k", "0")
-        _wait_blocked(oracle, 1)
+        wait_blocked(oracle, 1)
         second.send("BZPOPMIN", "k", "0")
-        _wait_blocked(oracle, 2)
+        wait_blocked(oracle, 2)
         first.close()
-        _wait_blocked(oracle, 1)
+        wait_blocked(oracle, 1)
         oracle.do("ZADD", "k", "1", "a", "2", "b")
         second.reply()
         oracle.do("ZRANGE", "k", "0", "-1", "WITHSCORES")
@@ -659,12 +630,12 @@ def test_disconnect_while_blocked_match(oracle, pyredcache_proc, redis_proc):
 
 def test_served_pop_keyspace_events_match(oracle, pair):
     pair.send("BZPOPMIN", "k", "0")
-    _wait_blocked(oracle, 1)
+    wait_blocked(oracle, 1)
     assert_same_keyspace_events(oracle, "__key*__:*", [("ZADD", "k", "1", "a", "2", "b")])
     pair.reply()
     oracle.do("DEL", "k")
     pair.send("BZMPOP", "0", "1", "k", "MAX", "COUNT", "5")
-    _wait_blocked(oracle, 1)
+    wait_blocked(oracle, 1)
     assert_same_keyspace_events(oracle, "__key*__:*", [("ZADD", "k", "1", "a", "2", "b")])
     pair.reply()
 
@@ -672,7 +643,7 @@ def test_served_pop_keyspace_events_match(oracle, pair):
 @pytest.mark.parametrize("how", ["rename", "copy", "move"])
 def test_zset_arriving_by_key_command_wakes_blocked_client_match(oracle, pair, how):
     pair.send("BZPOPMAX", "k", "0")
-    _wait_blocked(oracle, 1)
+    wait_blocked(oracle, 1)
     if how == "move":
         oracle.do("SELECT", "1")
         oracle.do("ZADD", "k", "1", "a", "2", "b")
@@ -687,9 +658,9 @@ def test_zset_arriving_by_key_command_wakes_blocked_client_match(oracle, pair, h
 
 def test_zset_waiter_behind_list_waiter_is_served_match(oracle, pair, pair2):
     pair.send("BLPOP", "k", "0.5")
-    _wait_blocked(oracle, 1)
+    wait_blocked(oracle, 1)
     pair2.send("BZPOPMIN", "k", "0.5")
-    _wait_blocked(oracle, 2)
+    wait_blocked(oracle, 2)
     oracle.do("ZADD", "k", "1", "m")
     pair2.reply()
     pair.reply()
