@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 from .. import errors
-from ..datatypes.encoding import encoding_name, is_shared_integer, string_int_value, type_name
+from ..datatypes.encoding import encoding_name, is_shared_integer, rdb_len_size, string_int_value, type_name
 from ..errors import ReplyError
 from .args import parse_int
 from .server import help_reply, lookup_notouch
@@ -148,17 +148,6 @@ def _debug_object(c: Client, argv: list[bytes]) -> None:
     c.out.simple(line.encode())
 
 
-def _rdb_len_size(n: int) -> int:
-    # rdbSaveLen: 6-bit, 14-bit, 32-bit or 64-bit length encodings.
-    if n < 1 << 6:
-        return 1
-    if n < 1 << 14:
-        return 2
-    if n <= 0xFFFFFFFF:
-        return 5
-    return 9
-
-
 def serialized_length(value: object, server: Server) -> int:
     """rdbSavedObjectLen for DEBUG OBJECT (strings exactly when incompressible; other types ask the value)."""
     if isinstance(value, (bytes, bytearray)):
@@ -175,8 +164,8 @@ def serialized_length(value: object, server: Server) -> int:
         if server.config["rdbcompression"] and n > 20:
             compressed = _lzf_size(data)
             if compressed is not None:
-                return 1 + _rdb_len_size(compressed) + _rdb_len_size(n) + compressed
-        return _rdb_len_size(n) + n
+                return 1 + rdb_len_size(compressed) + rdb_len_size(n) + compressed
+        return rdb_len_size(n) + n
     length = getattr(value, "rdb_serialized_length", None)
     return int(length()) if callable(length) else 0
 

@@ -91,3 +91,14 @@ def copy_value(value: object) -> object:
     if cls is bytearray:
         return bytearray(value)  # type: ignore[call-overload]
     return value.copy()  # type: ignore[attr-defined]
+
+
+def rdb_len_size(n: int) -> int:
+    """Bytes rdbSaveLen uses for the length n: the 6-bit, 14-bit, 32-bit or 64-bit length encodings."""
+    if n < 1 << 6:
+        return 1
+    if n < 1 << 14:
+        return 2
+    if n <= 0xFFFFFFFF:
+        return 5
+    return 9

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterable
 from typing import ClassVar
 
-from .encoding import HASH
+from .encoding import HASH, rdb_len_size
 
 ENC_LISTPACK = b"listpack"
 ENC_HASHTABLE = b"hashtable"
@@ -106,18 +106,8 @@ class Hash(dict[bytes, bytes]):
                     n = len(item)
                     entry = 1 + n if n < 64 else (2 + n if n < 4096 else 5 + n)
                     body += entry + (1 if entry < 128 else 2 if entry < 16384 else 3)
-            return _len_size(body) + body
-        total = _len_size(len(self))
+            return rdb_len_size(body) + body
+        total = rdb_len_size(len(self))
         for field, value in self.items():
-            total += _len_size(len(field)) + len(field) + _len_size(len(value)) + len(value)
+            total += rdb_len_size(len(field)) + len(field) + rdb_len_size(len(value)) + len(value)
         return total
-
-
-def _len_size(n: int) -> int:
-    if n < 64:
-        return 1
-    if n < 1 << 14:
-        return 2
-    if n <= 0xFFFFFFFF:
-        return 5
-    return 9

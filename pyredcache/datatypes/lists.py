@@ -9,7 +9,7 @@ import sys
 from collections import deque
 from typing import ClassVar, Final
 
-from .encoding import LIST, string_int_value
+from .encoding import LIST, rdb_len_size, string_int_value
 
 ENC_QUICKLIST: Final = b"quicklist"
 
@@ -56,14 +56,6 @@ def listpack_entry_size(element: bytes | bytearray) -> int:
     return size + _backlen_size(size)
 
 
-def _rdb_len_size(n: int) -> int:
-    if n < 1 << 6:
-        return 1
-    if n < 1 << 14:
-        return 2
-    return 5 if n <= 0xFFFFFFFF else 9
-
-
 class RedisList(deque[bytes]):
     """A Redis list. Elements are bytes; the deque gives O(1) work at both ends."""
 
@@ -97,9 +89,9 @@ class RedisList(deque[bytes]):
     def rdb_serialized_length(self) -> int:
         """rdbSavedObjectLen for RDB_TYPE_LIST_QUICKLIST_2 (uncompressed nodes)."""
         nodes = self.node_sizes()
-        total = _rdb_len_size(len(nodes))
+        total = rdb_len_size(len(nodes))
         for _count, size in nodes:
-            total += 1 + _rdb_len_size(size) + size
+            total += 1 + rdb_len_size(size) + size
         return total
 
     @property

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
 from .._speedups.numbers import string2ll
-from .encoding import SET
+from .encoding import SET, rdb_len_size
 
 ENC_INTSET = b"intset"
 ENC_HASHTABLE = b"hashtable"
@@ -217,22 +217,12 @@ class RedisSet:
         n = len(self._items)
         if self.intset:
             body = 8 + n * self._intset_width()
-            return _len_size(body) + body
-        total = _len_size(n)
+            return rdb_len_size(body) + body
+        total = rdb_len_size(n)
         for m in self._items:
             if len(m) <= 11 and is_int_member(m) and -(1 << 31) <= int(m) < (1 << 31):
                 v = int(m)
                 total += 2 if -128 <= v <= 127 else 3 if -32768 <= v <= 32767 else 5
             else:
-                total += _len_size(len(m)) + len(m)
+                total += rdb_len_size(len(m)) + len(m)
         return total
-
-
-def _len_size(n: int) -> int:
-    if n < 64:
-        return 1
-    if n < 1 << 14:
-        return 2
-    if n <= 0xFFFFFFFF:
-        return 5
-    return 9

@@ -24,7 +24,7 @@ from typing import ClassVar, NamedTuple
 
 from .._speedups.numbers import string2ll
 from .._speedups.zset import ZSetCore
-from .encoding import ZSET
+from .encoding import ZSET, rdb_len_size
 
 ENC_LISTPACK = b"listpack"
 ENC_SKIPLIST = b"skiplist"
@@ -344,7 +344,7 @@ class RedisZSet:
         size = string_length or _rdb_string_length
         if self.listpack:
             return size(self.listpack_blob())
-        total = _len_size(len(self._z))
+        total = rdb_len_size(len(self._z))
         for member in self._z.members():
             total += size(member) + 8
         return total
@@ -440,14 +440,4 @@ def _rdb_string_length(item: bytes) -> int:
         v = _canonical_int(item)
         if v is not None and -(1 << 31) <= v < (1 << 31):
             return 2 if -128 <= v <= 127 else 3 if -32768 <= v <= 32767 else 5
-    return _len_size(len(item)) + len(item)
-
-
-def _len_size(n: int) -> int:
-    if n < 64:
-        return 1
-    if n < 1 << 14:
-        return 2
-    if n <= 0xFFFFFFFF:
-        return 5
-    return 9
+    return rdb_len_size(len(item)) + len(item)
