@@ -102,3 +102,12 @@ def rdb_len_size(n: int) -> int:
     if n <= 0xFFFFFFFF:
         return 5
     return 9
+
+
+def rdb_string_length(item: bytes) -> int:
+    """rdbSaveRawString without compression: a short canonical integer in 2/3/5 bytes, else length + bytes."""
+    if len(item) <= 11:
+        v = string2ll(item)
+        if v is not None and -(1 << 31) <= v < (1 << 31):
+            return 2 if -128 <= v <= 127 else 3 if -32768 <= v <= 32767 else 5
+    return rdb_len_size(len(item)) + len(item)

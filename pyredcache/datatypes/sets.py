@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
 from .._speedups.numbers import string2ll
-from .encoding import SET, rdb_len_size
+from .encoding import SET, rdb_len_size, rdb_string_length
 
 ENC_INTSET = b"intset"
 ENC_HASHTABLE = b"hashtable"
@@ -220,9 +220,5 @@ class RedisSet:
             return rdb_len_size(body) + body
         total = rdb_len_size(n)
         for m in self._items:
-            if len(m) <= 11 and is_int_member(m) and -(1 << 31) <= int(m) < (1 << 31):
-                v = int(m)
-                total += 2 if -128 <= v <= 127 else 3 if -32768 <= v <= 32767 else 5
-            else:
-                total += rdb_len_size(len(m)) + len(m)
+            total += rdb_string_length(m)
         return total

@@ -24,7 +24,7 @@ from typing import ClassVar, NamedTuple
 
 from .._speedups.numbers import string2ll
 from .._speedups.zset import ZSetCore
-from .encoding import ZSET, rdb_len_size
+from .encoding import ZSET, rdb_len_size, rdb_string_length
 
 ENC_LISTPACK = b"listpack"
 ENC_SKIPLIST = b"skiplist"
@@ -341,7 +341,7 @@ class RedisZSet:
         `string_length` sizes one RDB string (with LZF when the server compresses); without it strings are
         sized uncompressed (integer-encoded when short integers, as rdbTryIntegerEncoding does).
         """
-        size = string_length or _rdb_string_length
+        size = string_length or rdb_string_length
         if self.listpack:
             return size(self.listpack_blob())
         total = rdb_len_size(len(self._z))
@@ -408,7 +408,7 @@ def _lp_int(v: int) -> bytes:
 
 
 def _lp_entry(item: bytes) -> bytes:
-    number = _canonical_int(item)
+    number = string2ll(item)
     if number is not None:
         return _lp_int(number)
     n = len(item)
@@ -427,17 +427,3 @@ def _lp_score_entry(score: float) -> bytes:
     if math.isinf(score):
         return _lp_entry(b"inf" if score > 0 else b"-inf")
     return _lp_entry(b"%.17g" % score)
-
-
-def _canonical_int(item: bytes) -> int | None:
-    """string2ll / lpStringToInt64: a canonical signed 64-bit decimal, else None."""
-    return string2ll(item)
-
-
-def _rdb_string_length(item: bytes) -> int:
-    """rdbSaveRawString without compression: a short integer in 2/3/5 bytes, else length + bytes."""
-    if len(item) <= 11:
-        v = _canonical_int(item)
-        if v is not None and -(1 << 31) <= v < (1 << 31):
-            return 2 if -128 <= v <= 127 else 3 if -32768 <= v <= 32767 else 5
-    return rdb_len_size(len(item)) + len(item)
