@@ -3,6 +3,8 @@
 from collections.abc import Callable
 from typing import Any
 
+from .keyspace import Context
+
 FAST_LATENCY_BUCKETS: int
 
 class CommandStat:
@@ -21,6 +23,7 @@ class FastPath:
     def __init__(self, reply_error: type[BaseException], on_reply_error: Callable[[bytes], None],
                  on_exception: Callable[[Any, list[bytes]], None], ready_keys: list[Any],
                  serve_ready: Callable[[], None]) -> None: ...
+    def set_memory_guard(self, ctx: Context, keyspace_limit: int) -> None: ...
     def learn(self, name: bytes, handler: Callable[[Any, list[bytes]], None], arity: int, row: CommandStat,
               log_name: bytes, slowlog_ok: bool, monitor_ok: bool) -> None: ...
     def run(self, c: Any, requests: list[list[bytes]], i: int, server: Any) -> int: ...

@@ -9,6 +9,8 @@ from cpython.object cimport PyObject
 from libc.stdint cimport int64_t
 from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
 
+from .keyspace cimport Context
+
 # Durations below this many µs are counted in a C array; longer ones in a dict.
 FAST_LATENCY_BUCKETS = 64
 
@@ -77,6 +79,8 @@ cdef class FastPath:
     cdef public bint enabled
     cdef list ready_keys          # the server's keys made ready for blocked clients (filled by pushes)
     cdef object serve_ready       # callable(): serve the clients blocked on them
+    cdef Context ctx              # with keyspace_limit: the keyspace whose size is watched
+    cdef long long keyspace_limit # -1, or the Context.keyspace_bytes past which maxmemory must be checked
 
     def __init__(self, reply_error, on_reply_error, on_exception, list ready_keys, serve_ready):
         self.entries = {}
@@ -86,6 +90,14 @@ cdef class FastPath:
         self.on_reply_error = on_reply_error
         self.on_exception = on_exception
         self.enabled = True
+        self.ctx = None
+        self.keyspace_limit = -1
+
+    def set_memory_guard(self, Context ctx, long long keyspace_limit):
+        """Hand requests to the pipeline (which evicts or answers OOM) while ctx.keyspace_bytes exceeds
+        keyspace_limit; -1 turns the guard off (no maxmemory)."""
+        self.ctx = ctx
+        self.keyspace_limit = keyspace_limit
 
     def learn(self, bytes name, handler, int arity, CommandStat row, log_name, bint slowlog_ok,
               bint monitor_ok):
@@ -126,6 +138,8 @@ cdef class FastPath:
                 return i
             # Any client state that the pipeline checks sends the request there.
             if c.flags or c.reply_mode or not c.authenticated or server.pause_end is not None:
+                return i
+            if self.keyspace_limit >= 0 and self.ctx.keyspace_bytes > self.keyspace_limit:
                 return i
             start = now_ns()
             try:

@@ -5,17 +5,33 @@ from libc.stdint cimport int64_t, uint32_t, uint64_t
 
 
 cdef struct Entry:
-    PyObject* key          # owned reference, always exact bytes
-    PyObject* value        # owned reference; NULL in the TTL table
-    Py_hash_t hash         # PyObject_Hash(key), cached
+    # One key of the main table. The key's bytes follow the header in the same allocation (no key object:
+    # that saves a 48-byte PyBytes per key), so an Entry is sizeof(Entry) + klen bytes.
     Entry* next
-    int64_t expire_ms      # unix ms, -1 = no TTL
-    uint32_t lru           # LRU clock at last access (24 bits used); reserved for LFU
+    PyObject* value        # owned reference
+    int64_t size           # accounted bytes of the value when last measured (_value_size)
+    uint32_t meta          # low 24 bits: LRU clock or LFU (minutes << 8 | counter); high 8: META_* flags
+    uint32_t klen
+
+
+cdef struct ExpEntry:
+    # One key of the TTL table: points at its main-table Entry (which carries META_TTL).
+    ExpEntry* next
+    Entry* owner
+    int64_t when_ms        # unix ms
+    Py_hash_t hash         # the key's hash, so TTL-table rehashes never rehash key bytes
 
 
 cdef struct Table:
     Entry** buckets
     size_t size            # power of two, >= 4
+    size_t mask
+    size_t used
+
+
+cdef struct ETable:
+    ExpEntry** buckets
+    size_t size
     size_t mask
     size_t used
 
@@ -32,25 +48,38 @@ cdef class Context:
     cdef public object on_new          # on_new(db, key): a key was added (keyspace event "new"); or None
     cdef public object on_miss         # on_miss(db, key): a read lookup missed (event "keymiss"); or None
     cdef public bint active_expire_enabled
+    cdef public bint lfu_mode          # access bookkeeping: LFU counter (True) or LRU clock (False)
+    cdef public int lfu_log_factor
+    cdef public int lfu_decay_time
+    cdef readonly int64_t keyspace_bytes   # every byte the Dbs of this context account (entries, values, tables)
     cdef uint64_t _rng
 
     cdef uint64_t _random(self) noexcept
+    cdef uint32_t _initial_meta(self) noexcept
+    cdef void _touch(self, Entry* e) noexcept
 
 
 cdef class Db:
     cdef readonly int id
     cdef readonly Context ctx
     cdef Table main
-    cdef Table expires
+    cdef ETable expires
     cdef size_t expires_cursor
     cdef long long _avg_ttl
+    cdef int64_t _entry_bytes          # main-table entries (header + key bytes)
+    cdef int64_t _value_bytes          # sum of Entry.size
+    cdef int64_t _exp_bytes            # TTL-table entries
 
     cdef Entry* _find(self, object key, Py_hash_t h) noexcept
     cdef Entry* _find_live(self, object key, Py_hash_t h) except? NULL
+    cdef int64_t _expire_of(self, Entry* e, Py_hash_t h) noexcept
     cdef int _expire_key(self, object key, Py_hash_t h) except -1
     cdef bint _remove(self, object key, Py_hash_t h, PyObject** value_out) noexcept
     cdef int _insert(self, object key, Py_hash_t h, object value, int64_t expire_ms) except -1
-    cdef int _drop_ttl(self, Entry* e, object key, Py_hash_t h) noexcept
+    cdef int _add_ttl(self, Entry* e, Py_hash_t h, int64_t when_ms) except -1
+    cdef int _drop_ttl(self, Entry* e, Py_hash_t h) noexcept
     cdef int _expire_if_stale(self, object key) except -1
     cdef object _lookup(self, object key, bint read)
     cdef int _missed(self, object key) except -1
+    cdef int _replace_value(self, Entry* e, object value) except -1
+    cdef void _bytes_delta(self, int64_t* counter, int64_t delta) noexcept

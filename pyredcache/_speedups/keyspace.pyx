@@ -1,19 +1,25 @@
-"""The database engine: per-Db chained hash tables of C entries (key, value, TTL, LRU), lazy and active expiry,
-and SCAN's reverse-binary cursor. Data structure only: no imports from pyredcache; the server installs hooks."""
+"""The database engine: per-Db chained hash tables of C entries (key bytes inline, value, LRU/LFU field, cached
+value size), a TTL table, lazy and active expiry, SCAN's reverse-binary cursor, memory accounting and the
+eviction pool. Data structure only: no imports from pyredcache; the server installs hooks and reads counters."""
 
 # Rules of this module:
-# - Every entry owns one reference to its key (exact bytes) and, in the main table, one to its value.
+# - An Entry holds its key's bytes inline and owns one reference to its value. Keys handed to Python are
+#   new bytes objects made from those bytes (hooks, SCAN, KEYS, eviction candidates).
 # - Unlink first, DECREF values last: releasing a value can run arbitrary code, so tables are consistent
 #   before any reference is dropped, and no Entry pointer is used after a DECREF or a hook call.
-# - No GC-tracked allocation (tuples, new lists, Python calls) while walking a chain; collect, then act.
+# - No Python calls while walking a chain; collect, then act.
+# - Memory accounting: every allocation a Db makes for its keys (entries, TTL entries, bucket arrays) and the
+#   size of every value (Entry.size) is added to Db/Context counters when made and subtracted when freed, so
+#   Context.keyspace_bytes is always the sum, in O(1), without walking anything.
 
 cimport cython
 from cpython.object cimport PyObject, PyObject_IsInstance
 from libc.stdint cimport int64_t, uint32_t, uint64_t
-from libc.string cimport memcmp
+from libc.string cimport memcmp, memcpy
 from posix.time cimport CLOCK_MONOTONIC, clock_gettime, timespec
 
 import os
+import sys
 import time
 
 
@@ -22,6 +28,8 @@ cdef extern from "Python.h":
     void* PyMem_Calloc(size_t nelem, size_t elsize)
     void PyMem_Free(void* p)
     Py_hash_t PyObject_Hash(object o) except? -1
+    Py_hash_t _Py_HashBytes(const void* data, Py_ssize_t n)
+    object PyBytes_FromStringAndSize(const char* data, Py_ssize_t n)
     Py_ssize_t _bytes_size "PyBytes_GET_SIZE" (PyObject* o)
     char* _bytes_data "PyBytes_AS_STRING" (PyObject* o)
     bint _is_bytes "PyBytes_Check" (PyObject* o)
@@ -30,6 +38,8 @@ cdef extern from "Python.h":
     void _decref "Py_DECREF" (PyObject* o)
     void _xdecref "Py_XDECREF" (PyObject* o)
     const Py_ssize_t PY_SSIZE_T_MAX
+    ctypedef struct PyByteArrayObject:
+        Py_ssize_t ob_alloc
 
 
 cdef enum:
@@ -40,11 +50,88 @@ cdef enum:
     EXPIRE_ACCEPTABLE_STALE = 10
     RANDOM_KEY_MAX_TRIES = 100
     LRU_CLOCK_MAX = 0xFFFFFF
+    META_LRU_MASK = 0xFFFFFF
+    META_TTL = 0x1000000           # the key has an entry in the TTL table
+    LFU_INIT_VAL = 5
+    EVPOOL_SIZE = 16
+    # Pool modes (server/eviction.py passes these as ints).
+    MODE_LRU = 0
+    MODE_LFU = 1
+    MODE_TTL = 2
+
+# sizeof(PyBytesObject) as sys.getsizeof counts it (header + data + NUL) and sizeof(PyByteArrayObject).
+cdef Py_ssize_t _BYTES_OVERHEAD = sys.getsizeof(b"")
+cdef Py_ssize_t _BYTEARRAY_OVERHEAD = sys.getsizeof(bytearray())
+_getsizeof = sys.getsizeof
+
+
+cdef inline size_t _alloc(size_t n) noexcept:
+    # What an allocation of n bytes really takes: pymalloc's 16-byte size classes up to 512 bytes, then a
+    # glibc malloc chunk (8-byte header, 16-byte alignment).
+    if n <= 512:
+        return 16 if n == 0 else (n + 15) & ~(<size_t>15)
+    return (n + 8 + 15) & ~(<size_t>15)
+
+
+def alloc_size(size_t n) -> int:
+    """Bytes an allocation request of ``n`` bytes really takes (pymalloc classes, then malloc chunks)."""
+    return _alloc(n)
+
+
+def bytes_size(Py_ssize_t length) -> int:
+    """Bytes a ``bytes`` object of ``length`` bytes takes."""
+    return _alloc(_BYTES_OVERHEAD + length)
+
+
+cdef int64_t _value_size(object value) except -1:
+    # Strings are sized here; every other value type answers mem_size() in O(1) (datatypes keep running sums).
+    cdef PyObject* p = <PyObject*>value
+    cdef Py_ssize_t cap
+    if _is_bytes(p):
+        return _alloc(_BYTES_OVERHEAD + _bytes_size(p))
+    if _is_bytearray(p):
+        cap = (<PyByteArrayObject*>p).ob_alloc
+        return _alloc(_BYTEARRAY_OVERHEAD) + (_alloc(cap) if cap else 0)
+    method = getattr(value, "mem_size", None)
+    if method is None:
+        return _getsizeof(value)
+    return method()
+
+
+def value_size(object value) -> int:
+    """The accounted size of a value, as the keyspace caches it per key."""
+    return _value_size(value)
 
 
 @cython.cdivision(True)  # now_ms is never negative; skip Python floor-division fix-ups
 cdef inline uint32_t _lru(int64_t now_ms) noexcept:
     return <uint32_t>((now_ms // 1000) & LRU_CLOCK_MAX)
+
+
+@cython.cdivision(True)
+cdef inline uint32_t _lfu_minutes(int64_t now_ms) noexcept:
+    return <uint32_t>((now_ms // 60000) & 65535)
+
+
+@cython.cdivision(True)  # decay_time > 0 where divided
+cdef uint32_t _lfu_decayed(uint32_t field, uint32_t now_minutes, int decay_time) noexcept:
+    # LFUDecrAndReturn: the counter after the decay periods elapsed since the last decrement time.
+    cdef uint32_t ldt = (field >> 8) & 65535
+    cdef uint32_t counter = field & 255
+    cdef uint32_t elapsed, periods
+    if decay_time > 0:
+        elapsed = now_minutes - ldt if now_minutes >= ldt else 65535 - ldt + now_minutes
+        periods = elapsed // <uint32_t>decay_time
+        if periods:
+            counter = 0 if periods > counter else counter - periods
+    return counter
+
+
+cdef inline uint64_t _idle_ms(uint32_t field, uint32_t clock) noexcept:
+    # estimateObjectIdleTime: the 24-bit clock may have wrapped since the access.
+    if clock >= field:
+        return <uint64_t>(clock - field) * 1000
+    return <uint64_t>(clock + (LRU_CLOCK_MAX - field)) * 1000
 
 
 cdef inline int64_t _monotonic_us() noexcept:
@@ -62,42 +149,49 @@ cdef inline uint64_t _rev64(uint64_t v) noexcept:
     return (v >> 32) | (v << 32)
 
 
-# ---------------------------------------------------------------------------------------------------------
-# The chained hash table. Pure C; none of these functions runs Python code or drops a reference.
+cdef inline char* _ekey(Entry* e) noexcept:
+    return (<char*>e) + sizeof(Entry)
 
-cdef int _table_init(Table* t, size_t size) except -1:
+
+cdef inline object _key_object(Entry* e):
+    return PyBytes_FromStringAndSize(_ekey(e), e.klen)
+
+
+cdef inline Py_hash_t _entry_hash(Entry* e) noexcept:
+    # Equal to PyObject_Hash of the key as a bytes object (bytes_hash is _Py_HashBytes over the data).
+    return _Py_HashBytes(_ekey(e), e.klen)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The chained hash tables. Pure C; none of these functions runs Python code or drops a reference.
+# `acct` receives the change in bucket-array bytes.
+
+cdef int _table_init(Table* t, size_t size, int64_t* acct) except -1:
     t.buckets = <Entry**>PyMem_Calloc(size, sizeof(Entry*))
     if t.buckets == NULL:
         raise MemoryError()
     t.size = size
     t.mask = size - 1
     t.used = 0
+    acct[0] += _alloc(size * sizeof(Entry*))
     return 0
 
 
-cdef inline bint _same_key(Entry* e, PyObject* key, Py_hash_t h) noexcept:
-    cdef Py_ssize_t n
-    if e.key == key:
-        return True
-    if e.hash != h:
-        return False
-    n = _bytes_size(key)
-    return _bytes_size(e.key) == n and memcmp(_bytes_data(e.key), _bytes_data(key), n) == 0
-
-
 cdef inline Entry* _table_find(Table* t, PyObject* key, Py_hash_t h) noexcept:
+    cdef Py_ssize_t n = _bytes_size(key)
+    cdef const char* data = _bytes_data(key)
     cdef Entry* e = t.buckets[<size_t>h & t.mask]
     while e != NULL:
-        if _same_key(e, key, h):
+        if e.klen == n and memcmp(_ekey(e), data, n) == 0:
             return e
         e = e.next
     return NULL
 
 
-cdef void _table_rehash(Table* t, size_t new_size) noexcept:
+cdef void _table_rehash(Table* t, size_t new_size, int64_t* acct) noexcept:
     # A full rehash at once instead of Redis's incremental two-table rehash: relinking C entries costs a few
-    # ns each (~50 ms per million keys), and a single table keeps SCAN, random sampling and the expire
-    # cursor simple. SCAN's reverse-binary cursor stays valid across any number of resizes between calls.
+    # ns each plus one key hash, and a single table keeps SCAN, random sampling and the expire cursor simple.
+    # SCAN's reverse-binary cursor stays valid across any number of resizes between calls.
     cdef Entry** nb = <Entry**>PyMem_Calloc(new_size, sizeof(Entry*))
     cdef size_t i, idx, new_mask = new_size - 1
     cdef Entry* e
@@ -108,30 +202,33 @@ cdef void _table_rehash(Table* t, size_t new_size) noexcept:
         e = t.buckets[i]
         while e != NULL:
             nxt = e.next
-            idx = <size_t>e.hash & new_mask
+            idx = <size_t>_entry_hash(e) & new_mask
             e.next = nb[idx]
             nb[idx] = e
             e = nxt
     PyMem_Free(t.buckets)
+    acct[0] += <int64_t>_alloc(new_size * sizeof(Entry*)) - <int64_t>_alloc(t.size * sizeof(Entry*))
     t.buckets = nb
     t.size = new_size
     t.mask = new_mask
 
 
-cdef inline void _table_link(Table* t, Entry* e) noexcept:
-    cdef size_t idx = <size_t>e.hash & t.mask
+cdef inline void _table_link(Table* t, Entry* e, Py_hash_t h, int64_t* acct) noexcept:
+    cdef size_t idx = <size_t>h & t.mask
     e.next = t.buckets[idx]
     t.buckets[idx] = e
     t.used += 1
     if t.used > t.size:
-        _table_rehash(t, t.size * 2)
+        _table_rehash(t, t.size * 2, acct)
 
 
 cdef Entry* _table_unlink(Table* t, PyObject* key, Py_hash_t h) noexcept:
+    cdef Py_ssize_t n = _bytes_size(key)
+    cdef const char* data = _bytes_data(key)
     cdef Entry** pp = &t.buckets[<size_t>h & t.mask]
     cdef Entry* e = pp[0]
     while e != NULL:
-        if _same_key(e, key, h):
+        if e.klen == n and memcmp(_ekey(e), data, n) == 0:
             pp[0] = e.next
             t.used -= 1
             return e
@@ -140,17 +237,91 @@ cdef Entry* _table_unlink(Table* t, PyObject* key, Py_hash_t h) noexcept:
     return NULL
 
 
-cdef inline void _table_maybe_shrink(Table* t) noexcept:
+cdef inline size_t _shrunk_size(size_t size, size_t used) noexcept:
+    # 0 when no shrink is due, else the new size.
     cdef size_t n
-    if t.size > MIN_BUCKETS and t.used < t.size // 8:
+    if size > MIN_BUCKETS and used < size // 8:
         n = MIN_BUCKETS
-        while n < t.used:
+        while n < used:
             n <<= 1
-        _table_rehash(t, n)
+        return n
+    return 0
+
+
+cdef int _etable_init(ETable* t, size_t size, int64_t* acct) except -1:
+    t.buckets = <ExpEntry**>PyMem_Calloc(size, sizeof(ExpEntry*))
+    if t.buckets == NULL:
+        raise MemoryError()
+    t.size = size
+    t.mask = size - 1
+    t.used = 0
+    acct[0] += _alloc(size * sizeof(ExpEntry*))
+    return 0
+
+
+cdef void _etable_rehash(ETable* t, size_t new_size, int64_t* acct) noexcept:
+    cdef ExpEntry** nb = <ExpEntry**>PyMem_Calloc(new_size, sizeof(ExpEntry*))
+    cdef size_t i, idx, new_mask = new_size - 1
+    cdef ExpEntry* x
+    cdef ExpEntry* nxt
+    if nb == NULL:
+        return
+    for i in range(t.size):
+        x = t.buckets[i]
+        while x != NULL:
+            nxt = x.next
+            idx = <size_t>x.hash & new_mask
+            x.next = nb[idx]
+            nb[idx] = x
+            x = nxt
+    PyMem_Free(t.buckets)
+    acct[0] += <int64_t>_alloc(new_size * sizeof(ExpEntry*)) - <int64_t>_alloc(t.size * sizeof(ExpEntry*))
+    t.buckets = nb
+    t.size = new_size
+    t.mask = new_mask
+
+
+cdef inline ExpEntry* _etable_find(ETable* t, Entry* owner, Py_hash_t h) noexcept:
+    cdef ExpEntry* x = t.buckets[<size_t>h & t.mask]
+    while x != NULL:
+        if x.owner == owner:
+            return x
+        x = x.next
+    return NULL
+
+
+cdef ExpEntry* _etable_unlink(ETable* t, Entry* owner, Py_hash_t h) noexcept:
+    cdef ExpEntry** pp = &t.buckets[<size_t>h & t.mask]
+    cdef ExpEntry* x = pp[0]
+    while x != NULL:
+        if x.owner == owner:
+            pp[0] = x.next
+            t.used -= 1
+            return x
+        pp = &x.next
+        x = x.next
+    return NULL
+
+
+cdef void _etable_free(ETable* t) noexcept:
+    cdef size_t i
+    cdef ExpEntry* x
+    cdef ExpEntry* nxt
+    if t.buckets == NULL:
+        return
+    for i in range(t.size):
+        x = t.buckets[i]
+        while x != NULL:
+            nxt = x.next
+            PyMem_Free(x)
+            x = nxt
+    PyMem_Free(t.buckets)
+    t.buckets = NULL
+    t.size = t.mask = t.used = 0
 
 
 cdef void _table_free(Table* t):
-    # Drops references, so callers detach the table from its Db first.
+    # Drops value references, so callers detach the table from its Db first.
     cdef size_t i
     cdef Entry* e
     cdef Entry* nxt
@@ -165,34 +336,32 @@ cdef void _table_free(Table* t):
         buckets[i] = NULL
         while e != NULL:
             nxt = e.next
-            _decref(e.key)
             _xdecref(e.value)
             PyMem_Free(e)
             e = nxt
     PyMem_Free(buckets)
 
 
-cdef Entry* _new_entry(PyObject* key, Py_hash_t h, PyObject* value, int64_t expire_ms, uint32_t lru) except NULL:
-    cdef Entry* e = <Entry*>PyMem_Malloc(sizeof(Entry))
+cdef Entry* _new_entry(PyObject* key, PyObject* value, uint32_t meta) except NULL:
+    cdef Py_ssize_t n = _bytes_size(key)
+    cdef Entry* e = <Entry*>PyMem_Malloc(sizeof(Entry) + n)
     if e == NULL:
         raise MemoryError()
-    _incref(key)
-    if value != NULL:
-        _incref(value)
-    e.key = key
+    memcpy(_ekey(e), _bytes_data(key), n)
+    _incref(value)
     e.value = value
-    e.hash = h
     e.next = NULL
-    e.expire_ms = expire_ms
-    e.lru = lru
+    e.size = 0
+    e.meta = meta
+    e.klen = <uint32_t>n
     return e
 
 
 # ---------------------------------------------------------------------------------------------------------
 
 cdef class Context:
-    """State shared by all Dbs of one server: TTL clock, stats counters, hooks, random state.
-    Several servers may live in one process, so nothing of this lives in module globals."""
+    """State shared by all Dbs of one server: TTL clock, stats counters, hooks, LRU/LFU settings, memory
+    total, random state. Several servers may live in one process, so nothing of this lives in module globals."""
 
     def __cinit__(self):
         self.now_ms = <int64_t>(time.time() * 1000)
@@ -206,6 +375,10 @@ cdef class Context:
         self.on_new = None
         self.on_miss = None
         self.active_expire_enabled = True
+        self.lfu_mode = False
+        self.lfu_log_factor = 10
+        self.lfu_decay_time = 1
+        self.keyspace_bytes = 0
         self._rng = (int.from_bytes(os.urandom(8), "little") | 1) & 0xFFFFFFFFFFFFFFFF
 
     def __init__(self):
@@ -216,7 +389,7 @@ cdef class Context:
         return _lru(self.now_ms)
 
     def seed_random(self, seed: int) -> None:
-        """Make random_key() deterministic (tests)."""
+        """Make random_key(), sampling and LFU increments deterministic (tests)."""
         cdef uint64_t s = (seed & 0xFFFFFFFFFFFFFFFF)
         self._rng = s if s != 0 else 0x9E3779B97F4A7C15
 
@@ -229,6 +402,32 @@ cdef class Context:
         self._rng = x
         return x * <uint64_t>0x2545F4914F6CDD1D
 
+    cdef uint32_t _initial_meta(self) noexcept:
+        # createObject: an LFU counter starts at LFU_INIT_VAL so new keys are not evicted at once.
+        if self.lfu_mode:
+            return (_lfu_minutes(self.now_ms) << 8) | LFU_INIT_VAL
+        return _lru(self.now_ms)
+
+    cdef void _touch(self, Entry* e) noexcept:
+        # lookupKey's access bookkeeping: the LRU clock, or updateLFU (decay, then a logarithmic increment).
+        cdef uint32_t counter, now
+        cdef double r, p
+        cdef int base
+        if not self.lfu_mode:
+            e.meta = (e.meta & ~(<uint32_t>META_LRU_MASK)) | _lru(self.now_ms)
+            return
+        now = _lfu_minutes(self.now_ms)
+        counter = _lfu_decayed(e.meta & META_LRU_MASK, now, self.lfu_decay_time)
+        if counter < 255:
+            r = <double>(self._random() >> 11) * (1.0 / 9007199254740992.0)
+            base = <int>counter - LFU_INIT_VAL
+            if base < 0:
+                base = 0
+            p = 1.0 / (<double>base * self.lfu_log_factor + 1.0)
+            if r < p:
+                counter += 1
+        e.meta = (e.meta & ~(<uint32_t>META_LRU_MASK)) | (now << 8) | counter
+
 
 @cython.no_gc_clear  # keep ctx valid until dealloc; the ctx <-> server cycle is broken on Context's side
 cdef class Db:
@@ -240,14 +439,20 @@ cdef class Db:
         self.ctx = ctx
         self.expires_cursor = 0
         self._avg_ttl = 0
-        _table_init(&self.main, MIN_BUCKETS)
-        _table_init(&self.expires, MIN_BUCKETS)
+        self._entry_bytes = self._value_bytes = self._exp_bytes = 0
+        _table_init(&self.main, MIN_BUCKETS, &ctx.keyspace_bytes)
+        _etable_init(&self.expires, MIN_BUCKETS, &ctx.keyspace_bytes)
 
     def __init__(self, Context ctx not None, int id):
         pass
 
     def __dealloc__(self):
-        _table_free(&self.expires)
+        cdef Context ctx = self.ctx
+        if ctx is not None:
+            ctx.keyspace_bytes -= (self._entry_bytes + self._value_bytes + self._exp_bytes
+                                   + _alloc(self.main.size * sizeof(Entry*))
+                                   + _alloc(self.expires.size * sizeof(ExpEntry*)))
+        _etable_free(&self.expires)
         _table_free(&self.main)
 
     def __len__(self):
@@ -261,33 +466,50 @@ cdef class Db:
 
     # -- internals -----------------------------------------------------------------------------------------
 
+    cdef void _bytes_delta(self, int64_t* counter, int64_t delta) noexcept:
+        counter[0] += delta
+        self.ctx.keyspace_bytes += delta
+
     cdef Entry* _find(self, object key, Py_hash_t h) noexcept:
         return _table_find(&self.main, <PyObject*>key, h)
+
+    cdef int64_t _expire_of(self, Entry* e, Py_hash_t h) noexcept:
+        cdef ExpEntry* x
+        if not (e.meta & META_TTL):
+            return NO_TTL
+        x = _etable_find(&self.expires, e, h)
+        return x.when_ms if x != NULL else NO_TTL
 
     cdef Entry* _find_live(self, object key, Py_hash_t h) except? NULL:
         # Redis keyIsExpired: a key is expired when now > when, so it is still alive at exactly `when`.
         cdef Entry* e = _table_find(&self.main, <PyObject*>key, h)
-        if e != NULL and e.expire_ms != NO_TTL and e.expire_ms < self.ctx.now_ms:
+        if e != NULL and (e.meta & META_TTL) and self._expire_of(e, h) < self.ctx.now_ms:
             self._expire_key(key, h)
             return NULL
         return e
 
     cdef bint _remove(self, object key, Py_hash_t h, PyObject** value_out) noexcept:
         # Unlinks key from both tables and hands the value reference to the caller (who drops it last).
-        # Keys are exact bytes, so releasing them here cannot run Python code.
         cdef Entry* e = _table_unlink(&self.main, <PyObject*>key, h)
-        cdef Entry* te
+        cdef ExpEntry* x
+        cdef size_t n
+        cdef int64_t* acct = &self.ctx.keyspace_bytes
         if e == NULL:
             return False
-        if e.expire_ms != NO_TTL:
-            te = _table_unlink(&self.expires, <PyObject*>key, h)
-            if te != NULL:
-                _decref(te.key)
-                PyMem_Free(te)
-                _table_maybe_shrink(&self.expires)
-        _table_maybe_shrink(&self.main)
+        if e.meta & META_TTL:
+            x = _etable_unlink(&self.expires, e, h)
+            if x != NULL:
+                PyMem_Free(x)
+                self._bytes_delta(&self._exp_bytes, -<int64_t>_alloc(sizeof(ExpEntry)))
+                n = _shrunk_size(self.expires.size, self.expires.used)
+                if n:
+                    _etable_rehash(&self.expires, n, acct)
+        n = _shrunk_size(self.main.size, self.main.used)
+        if n:
+            _table_rehash(&self.main, n, acct)
+        self._bytes_delta(&self._entry_bytes, -<int64_t>_alloc(sizeof(Entry) + e.klen))
+        self._bytes_delta(&self._value_bytes, -e.size)
         value_out[0] = e.value
-        _decref(e.key)
         PyMem_Free(e)
         return True
 
@@ -304,20 +526,57 @@ cdef class Db:
         return 0
 
     cdef int _insert(self, object key, Py_hash_t h, object value, int64_t expire_ms) except -1:
-        cdef Entry* e = _new_entry(<PyObject*>key, h, <PyObject*>value, expire_ms, _lru(self.ctx.now_ms))
-        cdef Entry* te
+        cdef int64_t size = _value_size(value)
+        cdef Entry* e = _new_entry(<PyObject*>key, <PyObject*>value, self.ctx._initial_meta())
+        e.size = size
+        _table_link(&self.main, e, h, &self.ctx.keyspace_bytes)
+        self._bytes_delta(&self._entry_bytes, _alloc(sizeof(Entry) + e.klen))
+        self._bytes_delta(&self._value_bytes, size)
         if expire_ms != NO_TTL:
-            try:
-                te = _new_entry(<PyObject*>key, h, NULL, expire_ms, 0)
-            except MemoryError:
-                _decref(e.key)
-                _decref(e.value)
-                PyMem_Free(e)
-                raise
-            _table_link(&self.expires, te)
-        _table_link(&self.main, e)
+            self._add_ttl(e, h, expire_ms)
         if self.ctx.on_new is not None:
             self.ctx.on_new(self, key)
+        return 0
+
+    cdef int _add_ttl(self, Entry* e, Py_hash_t h, int64_t when_ms) except -1:
+        cdef ExpEntry* x = <ExpEntry*>PyMem_Malloc(sizeof(ExpEntry))
+        cdef size_t idx
+        if x == NULL:
+            raise MemoryError()
+        x.owner = e
+        x.when_ms = when_ms
+        x.hash = h
+        idx = <size_t>h & self.expires.mask
+        x.next = self.expires.buckets[idx]
+        self.expires.buckets[idx] = x
+        self.expires.used += 1
+        if self.expires.used > self.expires.size:
+            _etable_rehash(&self.expires, self.expires.size * 2, &self.ctx.keyspace_bytes)
+        e.meta |= META_TTL
+        self._bytes_delta(&self._exp_bytes, _alloc(sizeof(ExpEntry)))
+        return 0
+
+    cdef int _drop_ttl(self, Entry* e, Py_hash_t h) noexcept:
+        cdef ExpEntry* x = _etable_unlink(&self.expires, e, h)
+        cdef size_t n
+        if x != NULL:
+            PyMem_Free(x)
+            self._bytes_delta(&self._exp_bytes, -<int64_t>_alloc(sizeof(ExpEntry)))
+            n = _shrunk_size(self.expires.size, self.expires.used)
+            if n:
+                _etable_rehash(&self.expires, n, &self.ctx.keyspace_bytes)
+        e.meta &= ~(<uint32_t>META_TTL)
+        return 0
+
+    cdef int _replace_value(self, Entry* e, object value) except -1:
+        # Swap in a new value (its size measured first, since that may run Python code), drop the old last.
+        cdef int64_t size = _value_size(value)
+        cdef PyObject* old = e.value
+        _incref(<PyObject*>value)
+        e.value = <PyObject*>value
+        self._bytes_delta(&self._value_bytes, size - e.size)
+        e.size = size
+        _decref(old)
         return 0
 
     cdef int _missed(self, object key) except -1:
@@ -328,21 +587,12 @@ cdef class Db:
             ctx.on_miss(self, key)
         return 0
 
-    cdef int _drop_ttl(self, Entry* e, object key, Py_hash_t h) noexcept:
-        cdef Entry* te = _table_unlink(&self.expires, <PyObject*>key, h)
-        if te != NULL:
-            _decref(te.key)
-            PyMem_Free(te)
-            _table_maybe_shrink(&self.expires)
-        e.expire_ms = NO_TTL
-        return 0
-
     cdef int _expire_if_stale(self, object key) except -1:
         # For keys collected during a walk: re-check, since earlier hooks may have changed the table.
         # Returns 1 if the key was expired.
         cdef Py_hash_t h = PyObject_Hash(key)
         cdef Entry* e = _table_find(&self.main, <PyObject*>key, h)
-        if e != NULL and e.expire_ms != NO_TTL and e.expire_ms < self.ctx.now_ms:
+        if e != NULL and (e.meta & META_TTL) and self._expire_of(e, h) < self.ctx.now_ms:
             self._expire_key(key, h)
             return 1
         return 0
@@ -353,10 +603,10 @@ cdef class Db:
         cdef Context ctx = self.ctx
         cdef Entry* e = _table_find(&self.main, <PyObject*>key, h)
         if e != NULL:
-            if e.expire_ms == NO_TTL or e.expire_ms >= ctx.now_ms:
+            if not (e.meta & META_TTL) or self._expire_of(e, h) >= ctx.now_ms:
                 if read:
                     ctx.hits += 1
-                e.lru = _lru(ctx.now_ms)
+                ctx._touch(e)
                 return <object>e.value
             self._expire_key(key, h)
         if read:
@@ -366,34 +616,16 @@ cdef class Db:
     # -- reads ---------------------------------------------------------------------------------------------
 
     def lookup_read(self, bytes key not None):
-        """Value of a live key or None; lazy expiry, keyspace hit/miss counters, LRU touch."""
-        cdef Py_hash_t h = PyObject_Hash(key)
-        cdef Context ctx = self.ctx
-        cdef Entry* e = _table_find(&self.main, <PyObject*>key, h)
-        if e != NULL:
-            if e.expire_ms == NO_TTL or e.expire_ms >= ctx.now_ms:
-                ctx.hits += 1
-                e.lru = _lru(ctx.now_ms)
-                return <object>e.value
-            self._expire_key(key, h)
-        self._missed(key)
-        return None
+        """Value of a live key or None; lazy expiry, keyspace hit/miss counters, LRU/LFU touch."""
+        return self._lookup(key, True)
 
     def missed(self, bytes key not None) -> None:
         """Count a read miss on ``key`` found by other means (peek/exists): keyspace_misses and "keymiss"."""
         self._missed(key)
 
     def lookup_write(self, bytes key not None):
-        """Value of a live key or None; lazy expiry, LRU touch, no counters."""
-        cdef Py_hash_t h = PyObject_Hash(key)
-        cdef Context ctx = self.ctx
-        cdef Entry* e = _table_find(&self.main, <PyObject*>key, h)
-        if e != NULL:
-            if e.expire_ms == NO_TTL or e.expire_ms >= ctx.now_ms:
-                e.lru = _lru(ctx.now_ms)
-                return <object>e.value
-            self._expire_key(key, h)
-        return None
+        """Value of a live key or None; lazy expiry, LRU/LFU touch, no counters."""
+        return self._lookup(key, False)
 
     def peek(self, bytes key not None):
         """Value of a live key or None; lazy expiry only (no LRU touch, no counters)."""
@@ -404,33 +636,17 @@ cdef class Db:
 
     def get_string_read(self, bytes key not None):
         """lookup_read() that raises ``ctx.wrongtype()`` unless the value is bytes/bytearray."""
-        cdef Py_hash_t h = PyObject_Hash(key)
-        cdef Context ctx = self.ctx
-        cdef Entry* e = _table_find(&self.main, <PyObject*>key, h)
-        if e != NULL:
-            if e.expire_ms == NO_TTL or e.expire_ms >= ctx.now_ms:
-                ctx.hits += 1
-                e.lru = _lru(ctx.now_ms)
-                if _is_bytes(e.value) or _is_bytearray(e.value):
-                    return <object>e.value
-                raise ctx.wrongtype()
-            self._expire_key(key, h)
-        self._missed(key)
-        return None
+        value = self._lookup(key, True)
+        if value is not None and not (_is_bytes(<PyObject*>value) or _is_bytearray(<PyObject*>value)):
+            raise self.ctx.wrongtype()
+        return value
 
     def get_string_write(self, bytes key not None):
         """lookup_write() that raises ``ctx.wrongtype()`` unless the value is bytes/bytearray."""
-        cdef Py_hash_t h = PyObject_Hash(key)
-        cdef Context ctx = self.ctx
-        cdef Entry* e = _table_find(&self.main, <PyObject*>key, h)
-        if e != NULL:
-            if e.expire_ms == NO_TTL or e.expire_ms >= ctx.now_ms:
-                e.lru = _lru(ctx.now_ms)
-                if _is_bytes(e.value) or _is_bytearray(e.value):
-                    return <object>e.value
-                raise ctx.wrongtype()
-            self._expire_key(key, h)
-        return None
+        value = self._lookup(key, False)
+        if value is not None and not (_is_bytes(<PyObject*>value) or _is_bytearray(<PyObject*>value)):
+            raise self.ctx.wrongtype()
+        return value
 
     def get_typed_read(self, bytes key not None, object cls):
         """lookup_read() that raises ``ctx.wrongtype()`` unless the value is an instance of ``cls``."""
@@ -453,38 +669,45 @@ cdef class Db:
     # -- writes --------------------------------------------------------------------------------------------
 
     def set_key(self, bytes key not None, object value, bint keep_ttl=False) -> None:
-        """Add or overwrite ``key``; its TTL is dropped unless ``keep_ttl``. An expired key is expired first."""
+        """Add or overwrite ``key``; its TTL is dropped unless ``keep_ttl``. An expired key is expired first.
+        An overwrite counts as an access (setKey's lookupKeyWrite), so the key keeps its LFU history."""
         cdef Py_hash_t h = PyObject_Hash(key)
         cdef Context ctx = self.ctx
         cdef Entry* e = _table_find(&self.main, <PyObject*>key, h)
-        cdef PyObject* old
-        if e != NULL and e.expire_ms != NO_TTL:
-            if e.expire_ms < ctx.now_ms:
+        if e != NULL and (e.meta & META_TTL):
+            if self._expire_of(e, h) < ctx.now_ms:
                 # Redis setKey looks the key up for writing first, so the expired event fires before the set.
                 self._expire_key(key, h)
                 e = _table_find(&self.main, <PyObject*>key, h)
-            if e != NULL and not keep_ttl and e.expire_ms != NO_TTL:
-                self._drop_ttl(e, key, h)
+            if e != NULL and not keep_ttl and (e.meta & META_TTL):
+                self._drop_ttl(e, h)
         if e == NULL:
             self._insert(key, h, value, NO_TTL)
             return
-        old = e.value
-        _incref(<PyObject*>value)
-        e.value = <PyObject*>value
-        e.lru = _lru(ctx.now_ms)
-        _decref(old)
+        ctx._touch(e)
+        self._replace_value(e, value)
 
     def set_value(self, bytes key not None, object value) -> None:
         """Replace the value of a live key keeping its TTL (INCR, APPEND, ...); KeyError if absent."""
         cdef Entry* e = self._find_live(key, PyObject_Hash(key))
-        cdef PyObject* old
         if e == NULL:
             raise KeyError(key)
-        old = e.value
-        _incref(<PyObject*>value)
-        e.value = <PyObject*>value
-        e.lru = _lru(self.ctx.now_ms)
-        _decref(old)
+        self.ctx._touch(e)
+        self._replace_value(e, value)
+
+    def resize(self, bytes key not None) -> None:
+        """Re-measure the value of ``key`` after an in-place change (every write signal calls this)."""
+        cdef Entry* e = _table_find(&self.main, <PyObject*>key, PyObject_Hash(key))
+        cdef int64_t size
+        if e == NULL:
+            return
+        if _is_bytes(e.value):
+            return      # immutable: measured when stored
+        size = _value_size(<object>e.value)
+        e = _table_find(&self.main, <PyObject*>key, PyObject_Hash(key))  # mem_size() may run anything
+        if e != NULL:
+            self._bytes_delta(&self._value_bytes, size - e.size)
+            e.size = size
 
     def add(self, bytes key not None, object value) -> bool:
         """Add ``key`` only if absent (after lazy expiry); returns whether it was added."""
@@ -504,6 +727,14 @@ cdef class Db:
         _xdecref(value)
         return True
 
+    def evict(self, bytes key not None) -> bool:
+        """Remove ``key`` whatever its TTL says (an eviction victim); False if absent. No hooks."""
+        cdef PyObject* value = NULL
+        if not self._remove(key, PyObject_Hash(key), &value):
+            return False
+        _xdecref(value)
+        return True
+
     def pop(self, bytes key not None):
         """Remove a live key and return its value (GETDEL, RENAME, MOVE); None if absent or expired."""
         cdef Py_hash_t h = PyObject_Hash(key)
@@ -515,56 +746,90 @@ cdef class Db:
         _decref(value)
         return result
 
-    # -- TTL and LRU metadata ------------------------------------------------------------------------------
+    # -- TTL and LRU/LFU metadata --------------------------------------------------------------------------
 
     def set_expire(self, bytes key not None, int64_t when_ms) -> None:
         """Set the absolute expire time (unix ms) of a live key; KeyError if absent (after lazy expiry).
         Negative times are stored as 0 (-1 is the no-TTL marker; Redis never keeps negative TTLs)."""
         cdef Py_hash_t h = PyObject_Hash(key)
         cdef Entry* e = self._find_live(key, h)
-        cdef Entry* te
+        cdef ExpEntry* x
         if e == NULL:
             raise KeyError(key)
         if when_ms < 0:
             when_ms = 0
-        if e.expire_ms == NO_TTL:
-            te = _new_entry(e.key, h, NULL, when_ms, 0)
-            _table_link(&self.expires, te)
-        else:
-            te = _table_find(&self.expires, <PyObject*>key, h)
-            if te != NULL:
-                te.expire_ms = when_ms
-        e.expire_ms = when_ms
+        if e.meta & META_TTL:
+            x = _etable_find(&self.expires, e, h)
+            if x != NULL:
+                x.when_ms = when_ms
+                return
+        self._add_ttl(e, h, when_ms)
 
     def get_expire(self, bytes key not None) -> int:
         """Stored expire time in unix ms, -1 if the key has no TTL or is absent. No lazy expiry."""
-        cdef Entry* e = _table_find(&self.main, <PyObject*>key, PyObject_Hash(key))
+        cdef Py_hash_t h = PyObject_Hash(key)
+        cdef Entry* e = _table_find(&self.main, <PyObject*>key, h)
         if e == NULL:
             return NO_TTL
-        return e.expire_ms
+        return self._expire_of(e, h)
 
     def remove_expire(self, bytes key not None) -> bool:
         """Make a live key persistent; True if it had a TTL."""
         cdef Py_hash_t h = PyObject_Hash(key)
         cdef Entry* e = self._find_live(key, h)
-        if e == NULL or e.expire_ms == NO_TTL:
+        if e == NULL or not (e.meta & META_TTL):
             return False
-        self._drop_ttl(e, key, h)
+        self._drop_ttl(e, h)
         return True
 
     def get_lru(self, bytes key not None) -> int:
-        """Stored LRU/LFU field, -1 if the key is absent. No lazy expiry, no touch."""
+        """Stored 24-bit LRU/LFU field, -1 if the key is absent. No lazy expiry, no touch."""
         cdef Entry* e = _table_find(&self.main, <PyObject*>key, PyObject_Hash(key))
         if e == NULL:
             return -1
-        return e.lru
+        return e.meta & META_LRU_MASK
 
     def set_lru(self, bytes key not None, uint32_t lru) -> None:
-        """Overwrite the LRU/LFU field (RESTORE IDLETIME/FREQ, eviction bookkeeping); KeyError if absent."""
+        """Overwrite the 24-bit LRU/LFU field (RESTORE IDLETIME/FREQ, tests); KeyError if absent."""
         cdef Entry* e = _table_find(&self.main, <PyObject*>key, PyObject_Hash(key))
         if e == NULL:
             raise KeyError(key)
-        e.lru = lru
+        e.meta = (e.meta & ~(<uint32_t>META_LRU_MASK)) | (lru & META_LRU_MASK)
+
+    def idle_seconds(self, bytes key not None) -> int:
+        """OBJECT IDLETIME: seconds since the last access by the 24-bit LRU clock; -1 if absent. No touch."""
+        cdef Entry* e = _table_find(&self.main, <PyObject*>key, PyObject_Hash(key))
+        if e == NULL:
+            return -1
+        return _idle_ms(e.meta & META_LRU_MASK, _lru(self.ctx.now_ms)) // 1000
+
+    def lfu_count(self, bytes key not None) -> int:
+        """OBJECT FREQ: the LFU counter after decay (LFUDecrAndReturn, not stored); -1 if absent."""
+        cdef Entry* e = _table_find(&self.main, <PyObject*>key, PyObject_Hash(key))
+        if e == NULL:
+            return -1
+        return _lfu_decayed(e.meta & META_LRU_MASK, _lfu_minutes(self.ctx.now_ms), self.ctx.lfu_decay_time)
+
+    # -- memory --------------------------------------------------------------------------------------------
+
+    def key_memory(self, bytes key not None) -> int:
+        """MEMORY USAGE: bytes of the key's entry (key bytes inline), TTL entry and value; -1 if absent.
+        Like Redis's dictFind, no lazy expiry: a key past its TTL but not yet deleted is still measured."""
+        cdef Entry* e = _table_find(&self.main, <PyObject*>key, PyObject_Hash(key))
+        cdef int64_t total
+        if e == NULL:
+            return -1
+        total = _alloc(sizeof(Entry) + e.klen) + (_alloc(sizeof(ExpEntry)) if e.meta & META_TTL else 0)
+        return total + _value_size(<object>e.value)
+
+    def memory_overhead(self) -> tuple:
+        """(main table bytes, TTL table bytes) without the values: MEMORY STATS' overhead.hashtable.*."""
+        return (self._entry_bytes + _alloc(self.main.size * sizeof(Entry*)),
+                self._exp_bytes + _alloc(self.expires.size * sizeof(ExpEntry*)))
+
+    def value_bytes(self) -> int:
+        """Sum of the accounted sizes of this db's values."""
+        return self._value_bytes
 
     # -- iteration -----------------------------------------------------------------------------------------
 
@@ -586,10 +851,10 @@ cdef class Db:
         while True:
             e = self.main.buckets[v & self.main.mask]
             while e != NULL:
-                if e.expire_ms != NO_TTL and e.expire_ms < now:
-                    stale.append(<object>e.key)
+                if (e.meta & META_TTL) and self._expire_of(e, _entry_hash(e)) < now:
+                    stale.append(_key_object(e))
                 else:
-                    keys.append(<object>e.key)
+                    keys.append(_key_object(e))
                 seen += 1
                 e = e.next
             # Reverse-binary increment: bump the cursor's high bits first, so buckets already visited at
@@ -631,15 +896,38 @@ cdef class Db:
             pick = ctx._random() % n
             for i in range(pick):
                 e = e.next
-            key = <object>e.key
-            if e.expire_ms == NO_TTL or e.expire_ms >= ctx.now_ms:
+            key = _key_object(e)
+            if not (e.meta & META_TTL):
+                return key
+            h = _entry_hash(e)
+            if self._expire_of(e, h) >= ctx.now_ms:
                 return key
             tries -= 1
             if allvolatile and tries <= 0:
                 return key
-            h = e.hash
             self._expire_key(key, h)
         return None
+
+    @cython.cdivision(True)  # divisor is a non-zero chain length
+    def random_volatile_key(self):
+        """A random key that has a TTL (volatile-random's pick; expired or not), or None if there is none."""
+        cdef Context ctx = self.ctx
+        cdef ExpEntry* x = NULL
+        cdef ExpEntry* head
+        cdef size_t n = 0, i, pick
+        if self.expires.used == 0:
+            return None
+        while x == NULL:
+            x = self.expires.buckets[ctx._random() & self.expires.mask]
+        head = x
+        while x != NULL:
+            n += 1
+            x = x.next
+        x = head
+        pick = ctx._random() % n
+        for i in range(pick):
+            x = x.next
+        return _key_object(x.owner)
 
     def keys(self) -> list:
         """All live keys (no lazy expiry: like KEYS, logically expired keys are skipped, not deleted)."""
@@ -650,41 +938,39 @@ cdef class Db:
         for i in range(self.main.size):
             e = self.main.buckets[i]
             while e != NULL:
-                if e.expire_ms == NO_TTL or e.expire_ms >= now:
-                    out.append(<object>e.key)
+                if not (e.meta & META_TTL) or self._expire_of(e, _entry_hash(e)) >= now:
+                    out.append(_key_object(e))
                 e = e.next
         return out
 
     def items(self) -> list:
         """(key, value, expire_ms) for every live key; expire_ms is -1 without TTL (SAVE, DEBUG RELOAD)."""
-        cdef list flat = []
-        cdef list out
+        cdef list out = []
         cdef int64_t now = self.ctx.now_ms
+        cdef int64_t when
         cdef size_t i
-        cdef Py_ssize_t j
         cdef Entry* e
         for i in range(self.main.size):
             e = self.main.buckets[i]
             while e != NULL:
-                if e.expire_ms == NO_TTL or e.expire_ms >= now:
-                    flat.append(<object>e.key)
-                    flat.append(<object>e.value)
-                    flat.append(e.expire_ms)
+                when = self._expire_of(e, _entry_hash(e)) if e.meta & META_TTL else NO_TTL
+                if when == NO_TTL or when >= now:
+                    out.append((_key_object(e), <object>e.value, when))
                 e = e.next
-        out = [None] * (len(flat) // 3)
-        for j in range(len(out)):
-            out[j] = (flat[3 * j], flat[3 * j + 1], flat[3 * j + 2])
         return out
 
     # -- whole-db operations -------------------------------------------------------------------------------
 
     def clear(self) -> int:
         """Remove every key (FLUSHDB); returns how many there were, logically expired ones included."""
-        cdef Table old_main, old_expires, new_main, new_expires
+        cdef Table old_main, new_main
+        cdef ETable old_expires, new_expires
+        cdef int64_t fresh = 0
+        cdef Context ctx = self.ctx
         cdef size_t n
-        _table_init(&new_main, MIN_BUCKETS)
+        _table_init(&new_main, MIN_BUCKETS, &fresh)
         try:
-            _table_init(&new_expires, MIN_BUCKETS)
+            _etable_init(&new_expires, MIN_BUCKETS, &fresh)
         except MemoryError:
             PyMem_Free(new_main.buckets)
             raise
@@ -694,28 +980,43 @@ cdef class Db:
         self.expires = new_expires
         self.expires_cursor = 0
         self._avg_ttl = 0
+        ctx.keyspace_bytes += fresh - (self._entry_bytes + self._value_bytes + self._exp_bytes
+                                       + _alloc(old_main.size * sizeof(Entry*))
+                                       + _alloc(old_expires.size * sizeof(ExpEntry*)))
+        self._entry_bytes = self._value_bytes = self._exp_bytes = 0
         n = old_main.used
-        _table_free(&old_expires)
+        _etable_free(&old_expires)
         _table_free(&old_main)
         return n
 
     def swap_with(self, Db other not None) -> None:
-        """Exchange the whole contents with ``other`` (SWAPDB); ids stay."""
+        """Exchange the whole contents with ``other`` (SWAPDB); ids stay. Both share one Context."""
         cdef Table t
+        cdef ETable et
         cdef size_t c
         cdef long long a
+        cdef int64_t b
         t = self.main
         self.main = other.main
         other.main = t
-        t = self.expires
+        et = self.expires
         self.expires = other.expires
-        other.expires = t
+        other.expires = et
         c = self.expires_cursor
         self.expires_cursor = other.expires_cursor
         other.expires_cursor = c
         a = self._avg_ttl
         self._avg_ttl = other._avg_ttl
         other._avg_ttl = a
+        b = self._entry_bytes
+        self._entry_bytes = other._entry_bytes
+        other._entry_bytes = b
+        b = self._value_bytes
+        self._value_bytes = other._value_bytes
+        other._value_bytes = b
+        b = self._exp_bytes
+        self._exp_bytes = other._exp_bytes
+        other._exp_bytes = b
 
     # -- active expiry -------------------------------------------------------------------------------------
 
@@ -729,7 +1030,7 @@ cdef class Db:
         cdef long long total_expired = 0, total_sampled = 0, iteration = 0
         cdef long long expired, sampled, ttl_sum, ttl_samples, avg, checked, max_buckets
         cdef size_t num
-        cdef Entry* e
+        cdef ExpEntry* x
         cdef double perc
         if not ctx.active_expire_enabled:
             return 0
@@ -748,16 +1049,16 @@ cdef class Db:
             max_buckets = num * 20
             while <size_t>sampled < num and checked < max_buckets and self.expires.used:
                 now = ctx.now_ms
-                e = self.expires.buckets[self.expires_cursor & self.expires.mask]
-                while e != NULL:
-                    ttl = e.expire_ms - now
-                    if e.expire_ms < now:
-                        stale.append(<object>e.key)
+                x = self.expires.buckets[self.expires_cursor & self.expires.mask]
+                while x != NULL:
+                    ttl = x.when_ms - now
+                    if x.when_ms < now:
+                        stale.append(_key_object(x.owner))
                     elif ttl > 0:
                         ttl_sum += ttl
                         ttl_samples += 1
                     sampled += 1
-                    e = e.next
+                    x = x.next
                 self.expires_cursor += 1
                 checked += 1
                 if stale:
@@ -787,3 +1088,159 @@ cdef class Db:
         if self.expires.used == 0:
             return 0
         return self._avg_ttl
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Eviction candidates (evict.c's evictionPoolPopulate and the pool walk of performEvictions).
+
+cdef class EvictionPool:
+    """The 16 best eviction candidates seen so far across all dbs, ascending by score (idle time for LRU,
+    255 - counter for LFU, "how soon it expires" for TTL); the best is at the right end."""
+
+    cdef uint64_t scores[EVPOOL_SIZE]
+    cdef int dbids[EVPOOL_SIZE]
+    cdef list keys             # EVPOOL_SIZE slots: bytes or None
+
+    def __cinit__(self):
+        self.keys = [None] * EVPOOL_SIZE
+
+    def clear(self) -> None:
+        for i in range(EVPOOL_SIZE):
+            self.keys[i] = None
+
+    def candidates(self) -> list:
+        """(db id, key, score) of the filled slots, worst first (tests and DEBUG)."""
+        return [(self.dbids[i], self.keys[i], self.scores[i]) for i in range(EVPOOL_SIZE)
+                if self.keys[i] is not None]
+
+    cdef int _offer(self, int dbid, Entry* e, uint64_t score) except -1:
+        # Insert keeping the array sorted; when full, the worst candidate (slot 0) falls out.
+        cdef list keys = self.keys
+        cdef int k = 0, j
+        while k < EVPOOL_SIZE and keys[k] is not None and self.scores[k] < score:
+            k += 1
+        if k == 0 and keys[EVPOOL_SIZE - 1] is not None:
+            return 0    # worse than every candidate of a full pool
+        if k < EVPOOL_SIZE and keys[k] is None:
+            pass        # an empty slot where it belongs
+        elif keys[EVPOOL_SIZE - 1] is None:
+            # Room on the right: shift k..end one step right.
+            for j in range(EVPOOL_SIZE - 1, k, -1):
+                keys[j] = keys[j - 1]
+                self.scores[j] = self.scores[j - 1]
+                self.dbids[j] = self.dbids[j - 1]
+        else:
+            # Full: drop slot 0, shift 1..k-1 left, insert at k-1.
+            k -= 1
+            for j in range(k):
+                keys[j] = keys[j + 1]
+                self.scores[j] = self.scores[j + 1]
+                self.dbids[j] = self.dbids[j + 1]
+        keys[k] = _key_object(e)
+        self.scores[k] = score
+        self.dbids[k] = dbid
+        return 0
+
+    @cython.cdivision(True)
+    def populate(self, Db db not None, int samples, int mode, bint volatile) -> int:
+        """Sample up to ``samples`` keys of ``db`` (its TTL table when ``volatile``) the way dictGetSomeKeys
+        does (a run of buckets from a random start) and offer each to the pool. Returns how many were seen."""
+        cdef Context ctx = db.ctx
+        cdef Entry* picked[64]
+        cdef int64_t whens[64]
+        cdef int count = 0, i, empty_run = 0
+        cdef size_t idx, steps, mask, size, used
+        cdef Entry* e
+        cdef ExpEntry* x
+        cdef uint32_t clock, minutes
+        cdef uint64_t score
+        if samples > 64:
+            samples = 64
+        used = db.expires.used if volatile else db.main.used
+        if used == 0 or samples <= 0:
+            return 0
+        if <size_t>samples > used:
+            samples = <int>used
+        size = db.expires.size if volatile else db.main.size
+        mask = size - 1
+        steps = <size_t>samples * 10
+        idx = ctx._random() & mask
+        while count < samples and steps > 0:
+            steps -= 1
+            if volatile:
+                x = db.expires.buckets[idx]
+                if x == NULL:
+                    empty_run += 1
+                while x != NULL and count < samples:
+                    empty_run = 0
+                    picked[count] = x.owner
+                    whens[count] = x.when_ms
+                    count += 1
+                    x = x.next
+            else:
+                e = db.main.buckets[idx]
+                if e == NULL:
+                    empty_run += 1
+                while e != NULL and count < samples:
+                    empty_run = 0
+                    picked[count] = e
+                    whens[count] = 0
+                    count += 1
+                    e = e.next
+            if empty_run >= 5 and empty_run > samples:
+                idx = ctx._random() & mask
+                empty_run = 0
+            else:
+                idx = (idx + 1) & mask
+        clock = _lru(ctx.now_ms)
+        minutes = _lfu_minutes(ctx.now_ms)
+        for i in range(count):
+            e = picked[i]
+            if mode == MODE_LRU:
+                score = _idle_ms(e.meta & META_LRU_MASK, clock)
+            elif mode == MODE_LFU:
+                score = 255 - _lfu_decayed(e.meta & META_LRU_MASK, minutes, ctx.lfu_decay_time)
+            else:
+                score = <uint64_t>0xFFFFFFFFFFFFFFFF - <uint64_t>whens[i]
+            self._offer(db.id, e, score)
+        return count
+
+    def pick(self, list dbs not None, int samples, int mode, bint volatile):
+        """performEvictions' victim choice: refill the pool from every db with keys (its TTL table when
+        ``volatile``), take the best live candidate, repeat while the pool yields none. Returns (db, key), or
+        None when no db has a candidate at all."""
+        cdef Db db
+        cdef size_t total
+        while True:
+            total = 0
+            for obj in dbs:
+                db = <Db>obj
+                if volatile and db.expires.used:
+                    total += db.expires.used
+                    self.populate(db, samples, mode, True)
+                elif not volatile and db.main.used:
+                    total += db.main.used
+                    self.populate(db, samples, mode, False)
+            if total == 0:
+                return None
+            picked = self.pop_best(dbs, volatile)
+            if picked is not None:
+                return picked
+
+    def pop_best(self, list dbs not None, bint volatile):
+        """Take candidates from the best end until one still exists (with a TTL when ``volatile``):
+        returns (db, key), or None when the pool holds no live candidate."""
+        cdef list keys = self.keys
+        cdef int k
+        cdef Db db
+        cdef Entry* e
+        for k in range(EVPOOL_SIZE - 1, -1, -1):
+            key = keys[k]
+            if key is None:
+                continue
+            keys[k] = None
+            db = <Db>dbs[self.dbids[k]]
+            e = _table_find(&db.main, <PyObject*>key, PyObject_Hash(key))
+            if e != NULL and (not volatile or (e.meta & META_TTL)):
+                return db, key
+        return None

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from ..server.instance import Server
 
 _OK: Final = b"+OK\r\n"
-_LRU_CLOCK_MAX: Final = (1 << 24) - 1
 _SHARED_REFCOUNT: Final = 2147483647
 
 
@@ -134,8 +133,7 @@ def _debug_object(c: Client, argv: list[bytes]) -> None:
     if value is None:
         raise ReplyError(errors.NO_SUCH_KEY)
     lru = c.db.get_lru(key)
-    clock = server.ctx.lru_clock()
-    idle = clock - lru if clock >= lru else clock + (_LRU_CLOCK_MAX - lru)
+    idle = c.db.idle_seconds(key)
     refcount = 1
     if is_shared_integer(value):
         config = server.config

@@ -30,7 +30,6 @@ _GENERIC: Final = Event.GENERIC
 _ULONG_MAX: Final = (1 << 64) - 1
 _INT_MIN: Final = -(1 << 31)
 _INT_MAX: Final = (1 << 31) - 1
-_LRU_CLOCK_MAX: Final = (1 << 24) - 1
 # C's LLONG_MIN / 1000 truncates toward zero (Python's // would floor).
 _LLONG_MIN_DIV_1000: Final = -(-LLONG_MIN // 1000)
 
@@ -496,24 +495,7 @@ def object_idletime_command(c: Client, argv: list[bytes]) -> None:
     server = c.server
     if _lfu_policy(server):
         raise ReplyError(errors.LFU_SELECTED)
-    lru = c.db.get_lru(key)
-    clock = server.ctx.lru_clock()
-    # estimateObjectIdleTime: the 24-bit clock (1 s resolution here) may have wrapped since the access.
-    idle = clock - lru if clock >= lru else clock + (_LRU_CLOCK_MAX - lru)
-    c.out.integer(idle)
-
-
-def lfu_decr_and_return(lru: int, now_minutes: int, decay_time: int) -> int:
-    """LFUDecrAndReturn on Redis's LFU layout of the lru field: 16-bit minutes << 8 | 8-bit log counter."""
-    last_decr = lru >> 8
-    counter = lru & 255
-    if decay_time:
-        now = now_minutes & 65535
-        elapsed = now - last_decr if now >= last_decr else 65535 - last_decr + now
-        periods = elapsed // decay_time
-        if periods:
-            counter = 0 if periods > counter else counter - periods
-    return counter
+    c.out.integer(c.db.idle_seconds(key))
 
 
 @subcommand("object", "freq", 3, "READONLY", keys=[key_range(2, "RO")], acl="@keyspace", since="4.0.0",
@@ -528,8 +510,7 @@ def object_freq_command(c: Client, argv: list[bytes]) -> None:
     server = c.server
     if not _lfu_policy(server):
         raise ReplyError(errors.LFU_NOT_SELECTED)
-    now_minutes = server.ctx.now_ms // 60000
-    c.out.integer(lfu_decr_and_return(c.db.get_lru(key), now_minutes, int(server.config["lfu-decay-time"])))
+    c.out.integer(c.db.lfu_count(key))
 
 
 @subcommand("object", "help", 2, "LOADING STALE", acl="@keyspace", since="6.2.0", complexity="O(1)",

@@ -9,11 +9,20 @@ from typing import TYPE_CHECKING, Final
 
 from .. import errors
 from ..errors import ReplyError
-from ..scripting.cache import EVAL_COMPAT_MODE, NO_WRITES, Script, ShebangError, parse_shebang, sha1hex
+from ..scripting.cache import (
+    ALLOW_OOM,
+    ALLOW_STALE,
+    EVAL_COMPAT_MODE,
+    NO_WRITES,
+    Script,
+    ShebangError,
+    parse_shebang,
+    sha1hex,
+)
 from ..scripting.runner import ScriptingEngine
 from .args import parse_int
 from .generic import reply_help
-from .table import TABLE, container, key_num, subcommand
+from .table import TABLE, Flag, container, key_num, subcommand
 from .table import command as _command
 
 if TYPE_CHECKING:
@@ -77,6 +86,36 @@ def _numkeys(argv: list[bytes]) -> int:
     return numkeys
 
 
+def eval_command_flags(c: Client, argv: list[bytes], flags: int) -> int:
+    """evalGetCommandFlags: with a shebang, the script's flags replace WRITE/DENYOOM/STALE/MAY_REPLICATE."""
+    evalsha = argv[0].lower() in (b"evalsha", b"evalsha_ro")
+    if evalsha and len(argv[1]) != 40:
+        return flags
+    eng = c.server.scripting
+    script = None
+    if eng is not None:
+        script = eng.cache.get(argv[1].lower()) if evalsha else eng.cache.by_body.get(argv[1])
+    if script is not None:
+        script_flags = script.flags
+    elif evalsha:
+        return flags
+    else:
+        try:
+            script_flags = parse_shebang(argv[1])[0]
+        except ShebangError:
+            return flags
+    if script_flags & EVAL_COMPAT_MODE:
+        return flags
+    flags &= ~int(Flag.STALE | Flag.DENYOOM | Flag.WRITE | Flag.MAY_REPLICATE)
+    if not script_flags & (ALLOW_OOM | NO_WRITES):
+        flags |= Flag.DENYOOM
+    if not script_flags & NO_WRITES:
+        flags |= Flag.WRITE
+    if script_flags & ALLOW_STALE:
+        flags |= Flag.STALE
+    return flags
+
+
 def eval_generic(c: Client, argv: list[bytes], evalsha: bool, read_only: bool) -> None:
     """evalGenericCommand: numkeys, find or compile the script, flag checks, run."""
     server = c.server
@@ -94,6 +133,9 @@ def eval_generic(c: Client, argv: list[bytes], evalsha: bool, read_only: bool) -
         script = eng.cache.by_body.get(argv[1]) or create_script(eng, argv[1])
     if read_only and not script.flags & (EVAL_COMPAT_MODE | NO_WRITES):
         raise ReplyError(errors.SCRIPT_WRITE_FLAG_RO)
+    if (server.maxmemory_on and not script.flags & (EVAL_COMPAT_MODE | ALLOW_OOM | NO_WRITES)
+            and server.evictor.out_of_memory()):
+        raise ReplyError(errors.SCRIPT_OOM)
     stats = server.stats
     before = stats.total_error_replies
     eng.run(c, script, argv[3:], numkeys, read_only)

@@ -14,7 +14,8 @@ from ..config import ConfigReplyError
 from ..config_directives import lookup as lookup_directive
 from ..errors import ReplyError
 from ..server.client import ClientFlag
-from ..server.info import MemoryReport, build_info
+from ..server.info import build_info, process_rss
+from ..server.memory import MemoryReport
 from .args import parse_int
 from .table import command, container, key_range, subcommand
 
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from ..server.instance import Server
 
 _OK: Final = b"+OK\r\n"
-_LRU_CLOCK_MAX: Final = (1 << 24) - 1
 _SHARED_REFCOUNT: Final = 2147483647
 
 
@@ -444,7 +444,6 @@ _MEMORY_HELP: Final = (
 )
 _SHARDS_SPECIAL: Final = ("nondeterministic_output", "request_policy:all_shards", "response_policy:special")
 # A keyspace entry (key and value pointers, hash, expire, LRU, chain link) plus its bucket slot.
-_ENTRY_OVERHEAD: Final = 48 + 8
 
 
 @subcommand("memory", "help", 2, "LOADING STALE", since="4.0.0", complexity="O(1)",
@@ -472,44 +471,13 @@ def memory_usage_command(c: Client, argv: list[bytes]) -> None:
             i += 2
         else:
             raise ReplyError(errors.SYNTAX)
-    key = argv[2]
-    value = lookup_notouch(c, key)
-    if value is None:
+    # dictFind on the main table, as Redis: no lazy expiry, no access bookkeeping. Values keep exact running
+    # sizes, so SAMPLES (Redis's sampling depth for nested values) is validated but needs no sampling.
+    size = c.db.key_memory(argv[2])
+    if size < 0:
         c.out.null()
         return
-    c.out.integer(memory_usage(key, value, samples))
-
-
-def memory_usage(key: bytes, value: object, samples: int) -> int:
-    """An estimate of the bytes a key costs: key and value objects plus the keyspace entry.
-
-    Values may answer for themselves (``memory_usage(samples)``); other containers are sampled like Redis's
-    objectComputeSize: the average size of up to ``samples`` elements times the element count.
-    """
-    size = sys.getsizeof(key) + _ENTRY_OVERHEAD
-    own = getattr(value, "memory_usage", None)
-    if callable(own):
-        return size + int(own(samples))
-    size += sys.getsizeof(value)
-    if isinstance(value, (bytes, bytearray, str)):
-        return size
-    try:
-        count = len(value)  # type: ignore[arg-type]
-        items = iter(value)  # type: ignore[call-overload]
-    except TypeError:
-        return size
-    if not count:
-        return size
-    taken = 0
-    elements = 0
-    for item in items:
-        if taken >= samples:
-            break
-        elements += sys.getsizeof(item)
-        taken += 1
-    if taken:
-        size += elements * count // taken
-    return size
+    c.out.integer(size)
 
 
 @subcommand("memory", "stats", 2, since="4.0.0", complexity="O(1)", summary="Show memory usage details",
@@ -517,7 +485,7 @@ def memory_usage(key: bytes, value: object, samples: int) -> int:
 def memory_stats_command(c: Client, argv: list[bytes]) -> None:
     """MEMORY STATS"""
     server = c.server
-    m = MemoryReport(server)
+    m = MemoryReport(server, process_rss())
     fields: list[tuple[bytes, int]] = [
         (b"peak.allocated", m.peak),
         (b"total.allocated", m.used),
@@ -527,29 +495,27 @@ def memory_stats_command(c: Client, argv: list[bytes]) -> None:
         (b"clients.normal", m.clients_normal),
         (b"cluster.links", 0),
         (b"aof.buffer", 0),
-        (b"lua.caches", 0),
+        (b"lua.caches", m.scripts),
         (b"functions.caches", m.functions),
     ]
-    dbs = [(db.id, len(db), db.expires_count()) for db in server.dbs if len(db)]
     out = c.out
-    out.map_header(len(fields) + len(dbs) + 17)
+    out.map_header(len(fields) + len(m.dbs) + 17)
     for name, value in fields:
         out.bulk(name)
         out.integer(value)
-    for dbid, keys, expires in dbs:
-        # Per-db overhead: the hash table buckets and entries of the keys and expires tables.
+    for dbid, main, expires in m.dbs:
         out.bulk(b"db.%d" % dbid)
         out.map_header(2)
         out.bulk(b"overhead.hashtable.main")
-        out.integer(keys * _ENTRY_OVERHEAD)
+        out.integer(main)
         out.bulk(b"overhead.hashtable.expires")
-        out.integer(expires * _ENTRY_OVERHEAD)
+        out.integer(expires)
     out.bulk(b"overhead.total")
     out.integer(m.overhead)
     out.bulk(b"keys.count")
     out.integer(m.keys)
     out.bulk(b"keys.bytes-per-key")
-    out.integer((m.used - m.startup) // m.keys if m.keys else 0)
+    out.integer(m.bytes_per_key)
     out.bulk(b"dataset.bytes")
     out.integer(m.dataset)
     out.bulk(b"dataset.percentage")
@@ -574,15 +540,79 @@ def memory_stats_command(c: Client, argv: list[bytes]) -> None:
             tips=_SHARDS_SPECIAL)
 def memory_doctor_command(c: Client, argv: list[bytes]) -> None:
     """MEMORY DOCTOR"""
-    m = MemoryReport(c.server)
-    if m.used < 1024 * 1024 * 5:
-        text = ("Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used "
-                "in these conditions. Please, leave for your mission on Earth and fill it with some data. The new "
-                "Sam and I will be back to our programming as soon as I finished rebooting.\n")
-    else:
-        text = ("Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on "
-                "this base.\n")
-    c.out.verbatim(text.encode())
+    c.out.verbatim(memory_doctor_report(c.server).encode())
+
+
+def memory_doctor_report(server: Server) -> str:
+    """getMemoryDoctorReport's checks on our figures. Fragmentation is judged on the RSS grown since start-up:
+    the interpreter's own resident memory is neither dataset nor fragmentation."""
+    m = MemoryReport(server, process_rss())
+    if m.used < _DOCTOR_EMPTY_BYTES:
+        return _DOCTOR_EMPTY
+    issues = []
+    if m.peak / m.used > 1.5:
+        issues.append(_DOCTOR_PEAK)
+    grown_rss = m.rss - server.rss_at_start
+    if grown_rss / m.used > 1.4 and grown_rss - m.used > _DOCTOR_FRAG_BYTES:
+        issues.append(_DOCTOR_FRAG)
+    replicas = sum(1 for cl in server.clients.values() if cl.flags & ClientFlag.REPLICA)
+    normal = len(server.clients) - replicas
+    if normal and m.clients_normal / normal > 200 * 1024:
+        issues.append(_DOCTOR_CLIENT_BUF)
+    if replicas and m.clients_replicas / replicas > 10 * 1024 * 1024:
+        issues.append(_DOCTOR_REPLICA_BUF)
+    scripting = server.scripting
+    if scripting is not None and len(scripting.cache) > 1000:
+        issues.append(_DOCTOR_SCRIPTS)
+    if not issues:
+        return _DOCTOR_FINE
+    return ("Sam, I detected a few issues in this Redis instance memory implants:\n\n" + "".join(issues)
+            + "I'm here to keep you safe, Sam. I want to help you.\n")
+
+
+_DOCTOR_EMPTY_BYTES: Final = 5 * 1024 * 1024
+_DOCTOR_FRAG_BYTES: Final = 10 << 20
+_DOCTOR_EMPTY: Final = (
+    "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these "
+    "conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be "
+    "back to our programming as soon as I finished rebooting.\n")
+_DOCTOR_FINE: Final = ("Hi Sam, I can't find any memory issue in your instance. I can only account for what "
+                       "occurs on this base.\n")
+_DOCTOR_PEAK: Final = (
+    " * Peak memory: In the past this instance used more than 150% the memory that is currently using. The "
+    "allocator is normally not able to release memory after a peak, so you can expect to see a big "
+    "fragmentation ratio, however this is actually harmless and is only due to the memory peak, and if the "
+    "Redis instance Resident Set Size (RSS) is currently bigger than expected, the memory will be used as soon "
+    "as you fill the Redis instance with more data. If the memory peak was only occasional and you want to try "
+    "to reclaim memory, please try the MEMORY PURGE command, otherwise the only other option is to shutdown "
+    "and restart the instance.\n\n")
+_DOCTOR_FRAG: Final = (
+    " * High total RSS: This instance has a memory fragmentation and RSS overhead greater than 1.4 (this means "
+    "that the Resident Set Size of the Redis process is much larger than the sum of the logical allocations "
+    "Redis performed). This problem is usually due either to a large peak memory (check if there is a peak "
+    "memory entry above in the report) or may result from a workload that causes the allocator to fragment "
+    "memory a lot. If the problem is a large peak memory, then there is no issue. Otherwise, make sure you are "
+    "using the Jemalloc allocator and not the default libc malloc. Note: The currently used allocator is "
+    "\"libc\".\n\n")
+_DOCTOR_REPLICA_BUF: Final = (
+    " * Big replica buffers: The replica output buffers in this instance are greater than 10MB for each replica "
+    "(on average). This likely means that there is some replica instance that is struggling receiving data, "
+    "either because it is too slow or because of networking issues. As a result, data piles on the master "
+    "output buffers. Please try to identify what replica is not receiving data correctly and why. You can use "
+    "the INFO output in order to check the replicas delays and the CLIENT LIST command to check the output "
+    "buffers of each replica.\n\n")
+_DOCTOR_CLIENT_BUF: Final = (
+    " * Big client buffers: The clients output buffers in this instance are greater than 200K per client (on "
+    "average). This may result from different causes, like Pub/Sub clients subscribed to channels bot not "
+    "receiving data fast enough, so that data piles on the Redis instance output buffer, or clients sending "
+    "commands with large replies or very large sequences of commands in the same pipeline. Please use the "
+    "CLIENT LIST command in order to investigate the issue if it causes problems in your instance, or to "
+    "understand better why certain clients are using a big amount of memory.\n\n")
+_DOCTOR_SCRIPTS: Final = (
+    " * Many scripts: There seem to be many cached scripts in this instance (more than 1000). This may be "
+    "because scripts are generated and `EVAL`ed, instead of being parameterized (with KEYS and ARGV), `SCRIPT "
+    "LOAD`ed and `EVALSHA`ed. Unless `SCRIPT FLUSH` is called periodically, the scripts' caches may end up "
+    "consuming most of your memory.\n\n")
 
 
 @subcommand("memory", "malloc-stats", 2, since="4.0.0",

@@ -34,7 +34,9 @@ class Event:
 
 
 def signal_write(server: Server, db: Db, key: bytes, event: bytes, cls: int, dirty: int = 1) -> None:
-    """After a write to `key`: invalidate WATCHes, publish the keyspace event, count it as dirty."""
+    """After a write to `key`: re-measure its value for used_memory (containers change in place), invalidate
+    WATCHes, publish the keyspace event, count it as dirty."""
+    db.resize(key)
     server.dirty += dirty
     if server.watch_hook is not None:
         server.watch_hook(db, key)

@@ -24,7 +24,7 @@ from .. import errors
 from ..commands.table import Flag
 from ..errors import ReplyError
 from ..server.client import Client, ClientFlag
-from .cache import NO_WRITES, Script, ScriptCache
+from .cache import ALLOW_OOM, NO_WRITES, Script, ScriptCache
 from .runtime import REPL_ALL, LuaEngine, ScriptCallError
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ class ScriptRun:
     """The run context of one script (Redis's scriptRunCtx): flags, lua client RESP, kill request."""
 
     __slots__ = ("engine", "caller", "script", "read_only", "kill_requested", "write_dirty", "resp",
-                 "repl_flags", "start", "busy", "finished")
+                 "repl_flags", "start", "busy", "finished", "oom")
 
     def __init__(self, engine: ScriptingEngine, caller: Client, script: Script, read_only: bool) -> None:
         self.engine = engine
@@ -52,13 +52,18 @@ class ScriptRun:
         self.start = time.monotonic()
         self.busy = False
         self.finished = False
+        # pre_command_oom_state: over maxmemory when the script started (and it may not ignore that).
+        server = engine.server
+        self.oom = (server.maxmemory_on and not script.flags & ALLOW_OOM
+                    and server.evictor.out_of_memory())
 
     def call(self, argv: list[bytes]) -> bytes:
         lc = self.engine.lua_client
         if lc.resp != self.resp:
             lc.set_resp(self.resp)
         try:
-            flags = _script_call()(lc, argv, self.read_only)
+            # scriptVerifyOOM: only a script that has not written yet may be stopped by OOM.
+            flags = _script_call()(lc, argv, self.read_only, self.oom and not self.write_dirty)
         except ReplyError as exc:
             raise ScriptCallError(exc.message) from None
         if flags & _WRITE:

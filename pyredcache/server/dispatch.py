@@ -44,6 +44,10 @@ _DIRTY = ClientFlag.DIRTY_EXEC | ClientFlag.DIRTY_CAS
 _ERR_INTERNAL = b"ERR internal error while executing the command (see the server log)"
 _ALLOW_BUSY = Flag.ALLOW_BUSY
 _BUSY_SCRIPT = errors.BUSY_SCRIPT.encode()
+_OOM = errors.OOM.encode()
+_DENYOOM = Flag.DENYOOM
+_OOM_MULTI_EXEMPT = frozenset({b"exec", b"discard", b"quit", b"reset"})
+_EVAL_NAMES = frozenset({b"eval", b"evalsha", b"eval_ro", b"evalsha_ro"})
 
 
 def lookup_spec(name: bytes) -> CommandSpec | None:
@@ -106,6 +110,9 @@ def process_command(c: Client, argv: list[bytes]) -> None:
         # A script ran past busy-reply-threshold (scripting/runner.py): only ALLOW_BUSY commands run.
         reject(c, _BUSY_SCRIPT, spec)
         return
+    if c.server.maxmemory_on and c.server.evictor.out_of_memory() and _needs_memory(c, spec, argv):
+        reject(c, _OOM, spec)
+        return
     flags = c.flags
     if flags:
         # MULTI and subscribed (PUBSUB) clients are rare: one test of the flags keeps them off the hot path.
@@ -127,6 +134,27 @@ def process_command(c: Client, argv: list[bytes]) -> None:
     if server.ready_keys and server.script_busy is None:
         # handleClientsBlockedOnKeys: clients blocked on keys this command (or EXEC, or script) made ready.
         server.serve_ready_keys()
+
+
+def _needs_memory(c: Client, spec: CommandSpec, argv: list[bytes]) -> bool:
+    """Whether processCommand refuses this command when out of memory: DENYOOM ones (for EVAL*, as the
+    script's shebang flags say), EXEC of a transaction holding one, and anything but EXEC/DISCARD/QUIT/RESET
+    inside MULTI (queueing takes memory too)."""
+    name = (spec.parent or spec).name
+    if c.flags & _MULTI and name not in _OOM_MULTI_EXEMPT:
+        return True
+    if name == b"exec":
+        return any(command_flags(c, queued, queued_argv) & _DENYOOM for queued, queued_argv in c.multi_queue or ())
+    return bool(command_flags(c, spec, argv) & _DENYOOM)
+
+
+def command_flags(c: Client, spec: CommandSpec, argv: list[bytes]) -> int:
+    """getCommandFlags: the row's flags, or for EVAL* of a script with a shebang the flags it declares."""
+    if spec.name in _EVAL_NAMES:
+        from ..commands.scripting import eval_command_flags
+
+        return eval_command_flags(c, argv, int(spec.flags))
+    return int(spec.flags)
 
 
 def call(c: Client, spec: CommandSpec, argv: list[bytes]) -> None:
@@ -232,11 +260,12 @@ _SCRIPT_NOT_ALLOWED = errors.SCRIPT_NOT_ALLOWED.encode()
 _SCRIPT_READ_ONLY = errors.SCRIPT_READ_ONLY.encode()
 
 
-def script_call(c: Client, argv: list[bytes], read_only: bool) -> int:
+def script_call(c: Client, argv: list[bytes], read_only: bool, deny_oom: bool = False) -> int:
     """scriptCall: run one redis.call() for the lua client `c`; returns the command's flags.
 
-    Its own checks (lookup, arity, NOSCRIPT, writes from a read-only script) raise ReplyError with
-    Redis's script texts, counted as rejections; then call() runs it as for any client.
+    Its own checks (lookup, arity, NOSCRIPT, writes from a read-only script, and with `deny_oom` -- the
+    server was out of memory when the script started and it has not written yet -- DENYOOM commands) raise
+    ReplyError with Redis's script texts, counted as rejections; then call() runs it as for any client.
     """
     spec = lookup_spec(argv[0])
     if spec is not None and spec.subcommands and len(argv) > 1:
@@ -253,6 +282,8 @@ def script_call(c: Client, argv: list[bytes], read_only: bool) -> int:
         message = _SCRIPT_NOT_ALLOWED
     elif read_only and spec.flags & (Flag.WRITE | Flag.MAY_REPLICATE):
         message = _SCRIPT_READ_ONLY
+    elif deny_oom and spec.flags & _DENYOOM:
+        message = _OOM
     if message is not None:
         c.server.stats.count_error(message)
         c.cmdstats[spec.index].rejected_calls += 1

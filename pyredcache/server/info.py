@@ -19,7 +19,8 @@ from .. import REDIS_VERSION, __version__
 from .._speedups.fastpath import CommandStat
 from ..commands.table import CommandSpec, all_specs
 from .client import ClientFlag
-from .output_limits import output_memory, pending_output
+from .memory import MemoryReport
+from .output_limits import output_memory
 
 if TYPE_CHECKING:
     from .instance import Server
@@ -52,11 +53,6 @@ def process_rss() -> int:
         return 0
 
 
-def _peak_rss() -> int:
-    # ru_maxrss is in KiB on Linux: the kernel's own peak, sampled continuously.
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
-
-
 def _total_system_memory() -> int:
     try:
         return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
@@ -81,55 +77,6 @@ def _count(obj: Any, name: str) -> int:
         return len(value)
     except TypeError:
         return int(value)
-
-
-class MemoryReport:
-    """The numbers behind INFO memory and MEMORY STATS.
-
-    pyredcache has no allocator accounting (tracemalloc costs too much on the hot path), so ``used`` is the
-    process RSS: an honest upper bound of what the dataset and the interpreter take. ``startup`` is the RSS
-    measured when the server was created, so ``dataset`` is what grew since then, minus client buffers.
-    """
-
-    __slots__ = ("used", "rss", "peak", "startup", "clients_normal", "clients_replicas", "backlog",
-                 "overhead", "dataset", "keys", "functions")
-
-    def __init__(self, server: Server) -> None:
-        rss = process_rss()
-        self.rss = rss
-        self.used = rss
-        stats = server.stats
-        peak = max(stats.peak_memory, rss) if stats.peak_memory >= 0 else max(_peak_rss(), rss)
-        if stats.peak_memory >= 0:
-            stats.peak_memory = peak
-        self.peak = peak
-        self.startup = min(getattr(server, "used_memory_startup", 0) or rss, rss)
-        normal = replicas = 0
-        for c in server.clients.values():
-            size = pending_output(c)
-            parser = c.parser
-            if parser is not None:
-                size += parser.pending_bytes()
-            if c.flags & ClientFlag.REPLICA:
-                replicas += size
-            else:
-                normal += size
-        self.clients_normal = normal
-        self.clients_replicas = replicas
-        self.backlog = 0
-        self.functions = 200    # Redis's empty functions engine reports 200 bytes
-        self.overhead = self.startup + normal + replicas + self.backlog + self.functions
-        self.dataset = max(0, self.used - self.overhead)
-        self.keys = sum(len(db) for db in server.dbs)
-
-    @property
-    def dataset_perc(self) -> float:
-        net = self.used - self.startup
-        return self.dataset * 100.0 / (net if net > 0 else 1)
-
-    @property
-    def peak_perc(self) -> float:
-        return self.used * 100.0 / (self.peak or 1)
 
 
 # ---------------------------------------------------------------------------------------------- sections
@@ -203,7 +150,7 @@ def _clients(server: Server) -> list[str]:
 
 def _memory(server: Server) -> list[str]:
     cfg = server.config
-    m = MemoryReport(server)
+    m = MemoryReport(server, process_rss())
     total_sys = _total_system_memory()
     maxmemory = cfg["maxmemory"]
     frag_bytes = m.rss - m.used

@@ -19,8 +19,10 @@ from ..config import ConfigApplyError
 from ..errors import ReplyError, WrongTypeError
 from ..log import Logger
 from .client import Client, ClientFlag
+from .eviction import Evictor
 from .info import process_rss
 from .listener import BindError, Listeners, bind_sockets
+from .memory import refresh as refresh_memory
 from .output_limits import OutputLimits
 from .stats import SlowLog, Stats
 
@@ -102,7 +104,14 @@ class Server:
         self.replid = os.urandom(20).hex()     # INFO replication master_replid (replication owns it later)
         self.replid2 = "0" * 40
         self.lastsave = int(self.start_time)   # LASTSAVE / rdb_last_save_time: a server that never saved
-        self.used_memory_startup = process_rss()
+        # server/memory.py: the empty databases are the startup figure; the non-keyspace part of used_memory
+        # (client buffers, scripts) is re-measured each cron tick.
+        self.used_memory_startup = self.ctx.keyspace_bytes
+        self.rss_at_start = process_rss()
+        self.memory_extra = 0
+        self.memory_clients_normal = 0
+        self.memory_clients_replicas = 0
+        self.maxmemory_on = False
         self.listeners: Listeners | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.cron_handle: asyncio.TimerHandle | None = None
@@ -136,6 +145,7 @@ class Server:
         self.scripting: Any = None
         self.fastpath = self._make_fastpath()
         self.config_hooks()
+        self.evictor = Evictor(self)
         # client-output-buffer-limit: OutputLimits keeps obuf_mask (the client flags whose class has a limit;
         # see output_limits.CHECK_NORMAL) in step with the config.
         self.obuf_mask = 0
@@ -383,6 +393,7 @@ class Server:
                     if db.expires_count():
                         db.active_expire_cycle(per_db)
             self._track_metrics()
+            refresh_memory(self)
             if self.pause_end is not None and now >= self.pause_end:
                 self.unpause()
             timeout = self.config["timeout"]

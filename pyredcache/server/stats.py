@@ -36,7 +36,7 @@ class Stats:
         self.lazyfreed_objects = 0
         self.reads_processed = 0
         self.writes_processed = 0
-        self.peak_memory = -1        # -1: the process's own peak RSS; CONFIG RESETSTAT restarts it from 0
+        self.peak_memory = 0         # the highest used_memory seen (server/memory.py); RESETSTAT restarts it
         self._samples: dict[str, deque[float]] = {}
         self._last: dict[str, tuple[float, float]] = {}
 
