@@ -18,6 +18,8 @@ from libc.stdint cimport int64_t, uint32_t, uint64_t
 from libc.string cimport memcmp, memcpy
 from posix.time cimport CLOCK_MONOTONIC, clock_gettime, timespec
 
+from .memsize cimport c_alloc_size, c_element_size
+
 import os
 import sys
 import time
@@ -38,8 +40,6 @@ cdef extern from "Python.h":
     void _decref "Py_DECREF" (PyObject* o)
     void _xdecref "Py_XDECREF" (PyObject* o)
     const Py_ssize_t PY_SSIZE_T_MAX
-    ctypedef struct PyByteArrayObject:
-        Py_ssize_t ob_alloc
 
 
 cdef enum:
@@ -59,39 +59,19 @@ cdef enum:
     MODE_LFU = 1
     MODE_TTL = 2
 
-# sizeof(PyBytesObject) as sys.getsizeof counts it (header + data + NUL) and sizeof(PyByteArrayObject).
-cdef Py_ssize_t _BYTES_OVERHEAD = sys.getsizeof(b"")
-cdef Py_ssize_t _BYTEARRAY_OVERHEAD = sys.getsizeof(bytearray())
 _getsizeof = sys.getsizeof
 
 
 cdef inline size_t _alloc(size_t n) noexcept:
-    # What an allocation of n bytes really takes: pymalloc's 16-byte size classes up to 512 bytes, then a
-    # glibc malloc chunk (8-byte header, 16-byte alignment).
-    if n <= 512:
-        return 16 if n == 0 else (n + 15) & ~(<size_t>15)
-    return (n + 8 + 15) & ~(<size_t>15)
-
-
-def alloc_size(size_t n) -> int:
-    """Bytes an allocation request of ``n`` bytes really takes (pymalloc classes, then malloc chunks)."""
-    return _alloc(n)
-
-
-def bytes_size(Py_ssize_t length) -> int:
-    """Bytes a ``bytes`` object of ``length`` bytes takes."""
-    return _alloc(_BYTES_OVERHEAD + length)
+    return <size_t>c_alloc_size(<Py_ssize_t>n)
 
 
 cdef int64_t _value_size(object value) except -1:
-    # Strings are sized here; every other value type answers mem_size() in O(1) (datatypes keep running sums).
+    # Strings are sized like container elements; every other value type answers mem_size() in O(1)
+    # (datatypes keep running sums).
     cdef PyObject* p = <PyObject*>value
-    cdef Py_ssize_t cap
-    if _is_bytes(p):
-        return _alloc(_BYTES_OVERHEAD + _bytes_size(p))
-    if _is_bytearray(p):
-        cap = (<PyByteArrayObject*>p).ob_alloc
-        return _alloc(_BYTEARRAY_OVERHEAD) + (_alloc(cap) if cap else 0)
+    if _is_bytes(p) or _is_bytearray(p):
+        return c_element_size(value)
     method = getattr(value, "mem_size", None)
     if method is None:
         return _getsizeof(value)

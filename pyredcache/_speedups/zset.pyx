@@ -9,11 +9,21 @@ O(log n) descent to find the bounds and O(m) to walk the result.
 # Rules of this module:
 # - Every node owns one reference to its member (exact bytes); the dict holds the other reference.
 # - The skiplist is always consistent before a member reference is dropped.
+# - `mem` counts the bytes this core allocated: the header node, and per member its node, its bytes object
+#   and its score's float object (the dict value), each priced as CPython's allocators serve it. Per-member
+#   costs are added in _insert and removed in _unlink, so re-scoring a member (unlink + insert) stays exact.
 
 from cpython.object cimport PyObject
 from libc.math cimport signbit
 from libc.stdint cimport uint64_t
 from libc.string cimport memcmp
+
+from .memsize cimport BYTES_HEADER, c_alloc_size
+
+
+import sys
+
+cdef object _getsizeof = sys.getsizeof
 
 
 cdef extern from "Python.h":
@@ -27,6 +37,7 @@ cdef extern from "Python.h":
 
 cdef enum:
     MAXLEVEL = 32        # ZSKIPLIST_MAXLEVEL
+    FLOAT_BLOCK = 32     # a PyFloatObject (24 bytes) in its pymalloc block
 
 # ZSKIPLIST_P = 0.25: a node gets one more level with probability 1/4.
 cdef uint64_t _rng_state = 0x9E3779B97F4A7C15ULL
@@ -61,6 +72,14 @@ cdef inline int _random_level() noexcept:
         level += 1
         r >>= 2
     return level
+
+
+cdef inline Py_ssize_t _node_size(int level) noexcept:
+    return c_alloc_size(<Py_ssize_t>(sizeof(znode) + level * sizeof(zlevel)))
+
+
+cdef inline Py_ssize_t _member_cost(int level, PyObject* ele) noexcept:
+    return _node_size(level) + c_alloc_size(BYTES_HEADER + _bytes_size(ele)) + FLOAT_BLOCK
 
 
 cdef inline int _cmp_ele(PyObject* a, PyObject* b) noexcept:
@@ -98,6 +117,7 @@ cdef class ZSetCore:
     cdef Py_ssize_t length
     cdef int level
     cdef dict dict
+    cdef Py_ssize_t mem
 
     def __cinit__(self):
         self.header = _new_node(MAXLEVEL, 0.0, NULL)
@@ -105,6 +125,7 @@ cdef class ZSetCore:
         self.length = 0
         self.level = 1
         self.dict = {}
+        self.mem = _node_size(MAXLEVEL)
 
     def __dealloc__(self):
         cdef znode* x
@@ -167,15 +188,19 @@ cdef class ZSetCore:
         else:
             self.tail = x
         self.length += 1
+        self.mem += _member_cost(lvl, ele)
 
     cdef void _unlink(self, znode* x, znode** update) noexcept:
         cdef int i
+        cdef int node_level = 0     # x's levels are exactly those where its predecessor links to it
         for i in range(self.level):
             if update[i].level[i].forward == x:
                 update[i].level[i].span += x.level[i].span - 1
                 update[i].level[i].forward = x.level[i].forward
+                node_level += 1
             else:
                 update[i].level[i].span -= 1
+        self.mem -= _member_cost(node_level, x.ele)
         if x.level[0].forward != NULL:
             x.level[0].forward.backward = x.backward
         else:
@@ -186,6 +211,22 @@ cdef class ZSetCore:
 
     cdef bint _delete(self, double score, PyObject* ele) except -1:
         """Remove the node (score, ele); the dict is left to the caller."""
+        cdef PyObject* owned = self._detach(score, ele)
+        if owned == NULL:
+            return False
+        _decref(owned)
+        return True
+
+    cdef void _rescore(self, double old_score, double score, PyObject* ele) except *:
+        """Move the node (old_score, ele) to score, keeping the node's member object (the dict's key)."""
+        cdef PyObject* owned = self._detach(old_score, ele)
+        if owned == NULL:
+            return
+        self._insert(score, owned)
+        _decref(owned)
+
+    cdef PyObject* _detach(self, double score, PyObject* ele) noexcept:
+        """Unlink and free the node (score, ele); returns its member with the node's reference, NULL if absent."""
         cdef znode* update[MAXLEVEL]
         cdef znode* x = self.header
         cdef int i
@@ -197,11 +238,11 @@ cdef class ZSetCore:
             update[i] = x
         x = x.level[0].forward
         if x == NULL or x.score != score or _cmp_ele(x.ele, ele) != 0:
-            return False
+            return NULL
         self._unlink(x, update)
-        _decref(x.ele)
+        ele = x.ele
         PyMem_Free(x)
-        return True
+        return ele
 
     cdef Py_ssize_t _rank_of(self, double score, PyObject* ele) noexcept:
         """1-based rank of (score, ele), 0 if absent."""
@@ -243,9 +284,7 @@ cdef class ZSetCore:
             return True
         old_score = old
         if old_score != score or signbit(old_score) != signbit(score):
-            # The node's member object is the one the dict holds as key; reuse it.
-            self._delete(old_score, <PyObject*>member)
-            self._insert(score, <PyObject*>member)
+            self._rescore(old_score, score, <PyObject*>member)
             self.dict[member] = score
         return False
 
@@ -259,8 +298,7 @@ cdef class ZSetCore:
             return None
         old_score = old
         if old_score != score or signbit(old_score) != signbit(score):
-            self._delete(old_score, <PyObject*>member)
-            self._insert(score, <PyObject*>member)
+            self._rescore(old_score, score, <PyObject*>member)
             self.dict[member] = score
         return old
 
@@ -387,6 +425,28 @@ cdef class ZSetCore:
     def members(self):
         """The member -> score dict (read only: do not mutate)."""
         return self.dict
+
+    def mem_size(self):
+        """Bytes held: this object, the dict (object and table), the skiplist nodes (header included), the member
+        objects and the score floats. O(1)."""
+        return _getsizeof(self) + _getsizeof(self.dict) + self.mem
+
+    def node_levels(self):
+        """Each member node's level count in rank order (O(n * levels): for checks and tests)."""
+        cdef dict pos = {}
+        cdef list levels = []
+        cdef znode* x = self.header.level[0].forward
+        cdef int i
+        while x != NULL:
+            pos[<size_t>x] = len(levels)
+            levels.append(1)
+            x = x.level[0].forward
+        for i in range(1, self.level):
+            x = self.header.level[i].forward
+            while x != NULL:
+                levels[pos[<size_t>x]] = i + 1
+                x = x.level[i].forward
+        return levels
 
     def copy(self):
         """An independent copy (same content, fresh skiplist)."""

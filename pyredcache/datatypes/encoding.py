@@ -3,11 +3,19 @@
 Strings are `bytes` (int / embstr / raw, decided as Redis's tryObjectEncoding would) or `bytearray` (raw:
 APPEND/SETRANGE results). Every other value type is a class implementing `RedisValue`: a class attribute
 `redis_type`, an `encoding` attribute or property, and `copy()`. New types plug in here by shape alone.
+
+Container types also provide `mem_size()`: their bytes (structure + element objects), kept up to date by
+every mutator so that reading it is O(1); the keyspace applies its change after each write to `used_memory`.
+The helpers below price one allocation the way CPython's allocators serve it.
 """
 from __future__ import annotations
 
 from typing import ClassVar, Final, Protocol, runtime_checkable
 
+from .._speedups.memsize import alloc_size as alloc_size  # re-exported: the memory accounting helpers
+from .._speedups.memsize import bytes_size as bytes_size
+from .._speedups.memsize import element_size as element_size
+from .._speedups.memsize import sum_sizes as sum_sizes
 from .._speedups.numbers import string2ll
 
 STRING: Final = b"string"
@@ -41,6 +49,16 @@ class RedisValue(Protocol):
 
     def copy(self) -> RedisValue:   # an independent deep copy (COPY must not share mutable state)
         ...
+
+
+# -- memory accounting (what a value's objects take from CPython's allocators) ---------------------------------
+# In Cython (they run on every container write):
+#   alloc_size(n)      bytes an allocation request of n bytes takes: a pymalloc block (n <= 512, 16-byte classes)
+#                      or a glibc malloc chunk ((n + 8 + 15) & ~15)
+#   bytes_size(len)    alloc_size(33 + len): a bytes object (sizeof(PyBytesObject) is 33 + len)
+#   element_size(x)    a container element: bytes_size(len(x)) for bytes; for a bytearray its object block (64)
+#                      plus alloc_size(x.__alloc__()) for its buffer (0 if none)
+#   sum_sizes(it)      sum of element_size over an iterable
 
 
 def string_int_value(value: bytes) -> int | None:

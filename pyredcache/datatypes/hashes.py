@@ -5,10 +5,10 @@ Conversion listpack -> hashtable is one-way, driven by hash-max-listpack-entries
 from __future__ import annotations
 
 import heapq
-import sys
 from collections.abc import Iterable
 from typing import ClassVar
 
+from .._speedups.memsize import SizedDict
 from .encoding import HASH, rdb_len_size
 
 ENC_LISTPACK = b"listpack"
@@ -23,8 +23,12 @@ def _rev64(value: int) -> int:
     return int.from_bytes(value.to_bytes(8, "little").translate(_REV8), "big")
 
 
-class Hash(dict[bytes, bytes]):
-    """Field -> value. Iteration order is insertion order, which is the order of a Redis listpack."""
+class Hash(SizedDict):
+    """Field -> value. Iteration order is insertion order, which is the order of a Redis listpack.
+
+    SizedDict (Cython) keeps `elem_bytes`, the size of every field and value object, exact under every dict
+    mutator, and provides mem_size() (O(1)).
+    """
 
     __slots__ = ("listpack",)
     redis_type: ClassVar[bytes] = HASH
@@ -38,7 +42,11 @@ class Hash(dict[bytes, bytes]):
         return ENC_LISTPACK if self.listpack else ENC_HASHTABLE
 
     def copy(self) -> Hash:
-        return Hash(self.items(), self.listpack)
+        h = Hash.__new__(Hash)
+        dict.update(h, self)
+        h.listpack = self.listpack
+        h.elem_bytes = self.elem_bytes
+        return h
 
     # -- encoding thresholds (hashTypeTryConversion / hashTypeSet) ------------------------------------------
 
@@ -84,18 +92,8 @@ class Hash(dict[bytes, bytes]):
     # -- introspection (MEMORY USAGE, DEBUG OBJECT) --------------------------------------------------------------
 
     def memory_usage(self, samples: int) -> int:
-        n = len(self)
-        size = sys.getsizeof(self)
-        if not n:
-            return size
-        taken = 0
-        elements = 0
-        for field, value in self.items():
-            if taken >= samples:
-                break
-            elements += sys.getsizeof(field) + sys.getsizeof(value)
-            taken += 1
-        return size + elements * n // taken
+        """MEMORY USAGE's value part: exact, whatever `samples` says (see mem_size)."""
+        return self.mem_size()
 
     def rdb_serialized_length(self) -> int:
         """An estimate of rdbSavedObjectLen (uncompressed): a listpack blob, or length-prefixed pairs."""

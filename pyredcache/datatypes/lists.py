@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import sys
 from collections import deque
-from typing import ClassVar, Final
+from collections.abc import Iterable
+from typing import ClassVar, Final, SupportsIndex
 
-from .encoding import LIST, rdb_len_size, string_int_value
+from .encoding import LIST, element_size, rdb_len_size, string_int_value, sum_sizes
 
 ENC_QUICKLIST: Final = b"quicklist"
 
@@ -56,16 +57,117 @@ def listpack_entry_size(element: bytes | bytearray) -> int:
     return size + _backlen_size(size)
 
 
-class RedisList(deque[bytes]):
-    """A Redis list. Elements are bytes; the deque gives O(1) work at both ends."""
+_getsizeof = sys.getsizeof
+_append = deque.append
+_appendleft = deque.appendleft
+_pop = deque.pop
+_popleft = deque.popleft
+_extend = deque.extend
+_extendleft = deque.extendleft
 
-    __slots__ = ()
+
+class RedisList(deque[bytes]):
+    """A Redis list. Elements are bytes; the deque gives O(1) work at both ends.
+
+    `_elem_bytes` is the size of every element object (counted per slot), kept exact by overriding each deque
+    mutator (the C ones, __iadd__ and + included, would bypass tracking), so mem_size() is O(1).
+    """
+
+    __slots__ = ("_elem_bytes",)
     redis_type: ClassVar[bytes] = LIST
     # Redis 7.0 has no listpack-encoded lists: every list is a quicklist whatever list-max-listpack-size says.
     encoding: ClassVar[bytes] = ENC_QUICKLIST
 
+    def __init__(self, iterable: Iterable[bytes] = ()) -> None:
+        super().__init__(iterable)
+        self._elem_bytes = sum_sizes(self)
+
     def copy(self) -> RedisList:
-        return RedisList(self)
+        lst = RedisList.__new__(RedisList)
+        _extend(lst, self)
+        lst._elem_bytes = self._elem_bytes
+        return lst
+
+    __copy__ = copy
+
+    # -- mutators that keep _elem_bytes exact --------------------------------------------------------------------
+
+    def append(self, x: bytes, /) -> None:
+        _append(self, x)
+        self._elem_bytes += element_size(x)
+
+    def appendleft(self, x: bytes, /) -> None:
+        _appendleft(self, x)
+        self._elem_bytes += element_size(x)
+
+    def pop(self) -> bytes:  # type: ignore[override]
+        x = _pop(self)
+        self._elem_bytes -= element_size(x)
+        return x
+
+    def popleft(self) -> bytes:
+        x = _popleft(self)
+        self._elem_bytes -= element_size(x)
+        return x
+
+    def extend(self, iterable: Iterable[bytes], /) -> None:
+        items = iterable if type(iterable) is list else list(iterable)
+        _extend(self, items)
+        self._elem_bytes += sum_sizes(items)
+
+    def extendleft(self, iterable: Iterable[bytes], /) -> None:
+        items = iterable if type(iterable) is list else list(iterable)
+        _extendleft(self, items)
+        self._elem_bytes += sum_sizes(items)
+
+    def insert(self, i: int, x: bytes, /) -> None:
+        deque.insert(self, i, x)
+        self._elem_bytes += element_size(x)
+
+    def remove(self, value: bytes, /) -> None:
+        i = self.index(value)
+        x = self[i]
+        deque.__delitem__(self, i)
+        self._elem_bytes -= element_size(x)
+
+    def clear(self) -> None:
+        deque.clear(self)
+        self._elem_bytes = 0
+
+    def __setitem__(self, i: SupportsIndex, x: bytes, /) -> None:  # type: ignore[override]
+        old = self[i]
+        deque.__setitem__(self, i, x)
+        self._elem_bytes += element_size(x) - element_size(old)
+
+    def __delitem__(self, i: SupportsIndex, /) -> None:  # type: ignore[override]
+        old = self[i]
+        deque.__delitem__(self, i)
+        self._elem_bytes -= element_size(old)
+
+    def __iadd__(self, other: Iterable[bytes], /) -> RedisList:
+        self.extend(other)
+        return self
+
+    def __imul__(self, n: int, /) -> RedisList:
+        deque.__imul__(self, n)
+        self._elem_bytes = self._elem_bytes * n if len(self) else 0
+        return self
+
+    def __add__(self, other: deque[bytes], /) -> RedisList:
+        lst = self.copy()
+        lst.extend(other)
+        return lst
+
+    def __mul__(self, n: int, /) -> RedisList:
+        lst = self.copy()
+        lst *= n
+        return lst
+
+    __rmul__ = __mul__
+
+    def mem_size(self) -> int:
+        """Bytes held: the deque (object and blocks) plus every element object. O(1)."""
+        return _getsizeof(self) + self._elem_bytes
 
     def node_sizes(self, fill: int = -2) -> list[tuple[int, int]]:
         """(entry count, listpack bytes) per quicklist node, as appending the elements in order would split them."""
@@ -103,16 +205,5 @@ class RedisList(deque[bytes]):
                 f" ql_uncompressed_size:{raw}")
 
     def memory_usage(self, samples: int) -> int:
-        """MEMORY USAGE's value part: the container plus sampled element sizes scaled to the length."""
-        size = sys.getsizeof(self)
-        n = len(self)
-        if not n:
-            return size
-        taken = 0
-        total = 0
-        for element in self:
-            if taken >= samples:
-                break
-            total += sys.getsizeof(element)
-            taken += 1
-        return size + total * n // taken
+        """MEMORY USAGE's value part: exact, whatever `samples` says (see mem_size)."""
+        return self.mem_size()

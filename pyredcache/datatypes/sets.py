@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
 from .._speedups.numbers import string2ll
-from .encoding import SET, rdb_len_size, rdb_string_length
+from .encoding import SET, element_size, rdb_len_size, rdb_string_length, sum_sizes
 
 ENC_INTSET = b"intset"
 ENC_HASHTABLE = b"hashtable"
@@ -35,10 +35,17 @@ def _scan_pos(member: bytes) -> int:
     return _rev64(hash(member) & _MASK64)
 
 
-class RedisSet:
-    """A set of bytes members: a dict member -> slot in a dense list, so a random member costs O(1)."""
+_getsizeof = sys.getsizeof
 
-    __slots__ = ("_pos", "_items", "intset", "_scan_order")
+
+class RedisSet:
+    """A set of bytes members: a dict member -> slot in a dense list, so a random member costs O(1).
+
+    The dict key and the list slot are the same member object. `_elem_bytes` is the size of the member objects
+    (each counted once), kept by every mutator below, so mem_size() is O(1).
+    """
+
+    __slots__ = ("_pos", "_items", "intset", "_scan_order", "_elem_bytes")
     redis_type: ClassVar[bytes] = SET
 
     def __init__(self, members: Iterable[bytes] = (), intset: bool = True) -> None:
@@ -50,6 +57,7 @@ class RedisSet:
             if m not in self._pos:
                 self._pos[m] = len(self._items)
                 self._items.append(m)
+        self._elem_bytes = sum_sizes(self._items)
 
     @classmethod
     def build(cls, members: Iterable[bytes], max_intset: int) -> RedisSet:
@@ -83,6 +91,7 @@ class RedisSet:
         s._items = self._items.copy()
         s.intset = self.intset
         s._scan_order = None
+        s._elem_bytes = self._elem_bytes
         return s
 
     # -- mutation ------------------------------------------------------------------------------------------------
@@ -95,6 +104,7 @@ class RedisSet:
         self._scan_order = None
         pos[member] = len(self._items)
         self._items.append(member)
+        self._elem_bytes += element_size(member)
         if self.intset and (len(self._items) > max_intset or not is_int_member(member)):
             self.intset = False
         return True
@@ -107,6 +117,7 @@ class RedisSet:
             return False
         self._scan_order = None
         items = self._items
+        self._elem_bytes -= element_size(items[i])
         last = items.pop()
         if i < len(items):
             items[i] = last
@@ -120,6 +131,7 @@ class RedisSet:
         last = items.pop()
         del self._pos[member]
         self._scan_order = None
+        self._elem_bytes -= element_size(member)
         if i < len(items):
             items[i] = last
             self._pos[last] = i
@@ -196,21 +208,14 @@ class RedisSet:
                 width = 4
         return width
 
+    def mem_size(self) -> int:
+        """Bytes held: this object, the member -> slot dict, the slot list and each member object once. O(1).
+        The SSCAN order cache is transient (rebuilt by a read, dropped by the next write) and not counted."""
+        return _SET_OBJECT_SIZE + _getsizeof(self._pos) + _getsizeof(self._items) + self._elem_bytes
+
     def memory_usage(self, samples: int) -> int:
-        n = len(self._items)
-        size = sys.getsizeof(self._pos) + sys.getsizeof(self._items)
-        if not n:
-            return size
-        if self.intset:
-            return size + 8 + n * self._intset_width()
-        taken = 0
-        elements = 0
-        for m in self._items:
-            if taken >= samples:
-                break
-            elements += sys.getsizeof(m)
-            taken += 1
-        return size + elements * n // taken
+        """MEMORY USAGE's value part: exact, whatever `samples` says (see mem_size)."""
+        return self.mem_size()
 
     def rdb_serialized_length(self) -> int:
         """An estimate of rdbSavedObjectLen: an intset blob, or a count then each member as an RDB string."""
@@ -222,3 +227,6 @@ class RedisSet:
         for m in self._items:
             total += rdb_string_length(m)
         return total
+
+
+_SET_OBJECT_SIZE = sys.getsizeof(RedisSet())    # the same for every instance (fixed __slots__)

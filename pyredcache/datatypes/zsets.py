@@ -56,6 +56,7 @@ def _scan_pos(member: bytes) -> int:
     return int.from_bytes((hash(member) & _MASK64).to_bytes(8, "little").translate(_REV8), "big")
 
 
+
 class RedisZSet:
     """A sorted set: members (bytes) ordered by (score, member); `listpack` is the encoding Redis would report."""
 
@@ -303,22 +304,15 @@ class RedisZSet:
 
     # -- introspection (MEMORY USAGE, DEBUG OBJECT) --------------------------------------------------------------
 
+    def mem_size(self) -> int:
+        """Bytes held: this object plus the core's (its object, member -> score dict, skiplist nodes, member
+        objects, score floats). O(1). The ZSCAN order cache is transient (built by a read, dropped by the next
+        write) and not counted."""
+        return _ZSET_OBJECT_SIZE + self._z.mem_size()
+
     def memory_usage(self, samples: int = 5) -> int:
-        n = len(self._z)
-        size = sys.getsizeof(self) + sys.getsizeof(self._z.members())
-        if not n:
-            return size
-        if self.listpack:
-            return size + len(self.listpack_blob())
-        # zskiplistNode: ele pointer, score, backward, ~1.33 levels of (forward, span) on average.
-        taken = 0
-        elements = 0
-        for member in self._z.members():
-            if taken >= samples:
-                break
-            elements += sys.getsizeof(member) + 48
-            taken += 1
-        return size + elements * n // taken
+        """MEMORY USAGE's value part: exact, whatever `samples` says (see mem_size)."""
+        return self.mem_size()
 
     def listpack_blob(self) -> bytes:
         """The listpack Redis 7.0 would hold for this set (member, score, ... ascending): RDB_TYPE_ZSET_LISTPACK's
@@ -348,6 +342,9 @@ class RedisZSet:
         for member in self._z.members():
             total += size(member) + 8
         return total
+
+
+_ZSET_OBJECT_SIZE = sys.getsizeof(RedisZSet())  # the same for every instance (fixed __slots__)
 
 
 def _lex_range_empty(lo: LexBound, hi: LexBound) -> bool:

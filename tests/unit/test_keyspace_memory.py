@@ -10,14 +10,8 @@ import random
 
 import pytest
 
-from pyredcache._speedups.keyspace import (
-    Context,
-    Db,
-    EvictionPool,
-    alloc_size,
-    bytes_size,
-    value_size,
-)
+from pyredcache._speedups.keyspace import Context, Db, EvictionPool, value_size
+from pyredcache._speedups.memsize import alloc_size, bytes_size
 
 NOW = 1_700_000_000_000
 MODE_LRU, MODE_LFU, MODE_TTL = 0, 1, 2
