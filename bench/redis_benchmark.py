@@ -98,11 +98,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(kind: str) -> Server:
+def start(kind: str, extra: list[str] | None = None) -> Server:
+    """Start `kind` on a free port with persistence off; `extra` are more --directive value arguments."""
     port = free_port()
     workdir = tempfile.mkdtemp(prefix=f"bench-{kind}-")
     args = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir,
-            "--logfile", os.path.join(workdir, "server.log"), "--daemonize", "no"]
+            "--logfile", os.path.join(workdir, "server.log"), "--daemonize", "no", *(extra or [])]
     if kind == "pyredcache":
         env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
         cmd = [sys.executable, "-m", "pyredcache", *args]

@@ -24,6 +24,14 @@ cdef inline int64_t now_ns() noexcept:
     return <int64_t>ts.tv_sec * 1000000000 + ts.tv_nsec
 
 
+cdef inline long long _argv_size(list argv):
+    # A lower bound of what the request's arguments take (server/memory.py argv_bytes is the full figure).
+    cdef long long total = 0
+    for arg in argv:
+        total += len(<bytes>arg) + 33
+    return total
+
+
 cdef class CommandStat:
     """One command row's counters in one server (INFO commandstats / latencystats)."""
     cdef public long long calls
@@ -139,7 +147,7 @@ cdef class FastPath:
             # Any client state that the pipeline checks sends the request there.
             if c.flags or c.reply_mode or not c.authenticated or server.pause_end is not None:
                 return i
-            if self.keyspace_limit >= 0 and self.ctx.keyspace_bytes > self.keyspace_limit:
+            if self.keyspace_limit >= 0 and self.ctx.keyspace_bytes + _argv_size(argv) > self.keyspace_limit:
                 return i
             start = now_ns()
             try:

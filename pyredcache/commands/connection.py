@@ -14,6 +14,7 @@ from ..server.client import ClientFlag, ReplyMode
 from ..server.output_limits import REPLY_BUFFER_BYTES, REPLY_CHUNK_BYTES, reply_list_bytes
 from .args import LLONG_MAX, parse_int
 from .table import command, container, subcommand
+from .transactions import release_queue
 
 if TYPE_CHECKING:
     from ..server.client import Client
@@ -113,7 +114,7 @@ def clear_connection_state(c: Client) -> None:
     c.set_resp(2)
     c.user = "default"
     server.set_authenticated(c, not server.requires_auth())
-    c.multi_queue = None
+    release_queue(c)
     c.watched = None
     c.name = b""
     c.flags &= ~(ClientFlag.MULTI | ClientFlag.DIRTY_EXEC | ClientFlag.ASKING | ClientFlag.READONLY

@@ -25,10 +25,18 @@ _TX_FLAGS = "NOSCRIPT LOADING STALE FAST ALLOW_BUSY"
 
 def discard_transaction(c: Client) -> None:
     """discardTransaction: drop the queue, leave MULTI, clear the dirty flags, forget the watches."""
-    c.multi_queue = None
+    release_queue(c)
     c.flags &= ~(_MULTI | _DIRTY_CAS | _DIRTY_EXEC)
     if c.watched:
         registry(c.server).unwatch_all(c)
+
+
+def release_queue(c: Client) -> None:
+    """Drop the MULTI queue and give its bytes back to used_memory."""
+    c.multi_queue = None
+    if c.multi_bytes:
+        c.server.memory_extra -= c.multi_bytes
+        c.multi_bytes = 0
 
 
 def exec_abort_message(c: Client, reason: bytes) -> bytes:

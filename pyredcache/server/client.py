@@ -46,7 +46,7 @@ class Client:
 
     __slots__ = (
         "server", "id", "name", "db", "out", "resp", "authenticated", "user", "flags", "addr", "laddr",
-        "fd", "ctime", "last_interaction", "last_cmd", "cmdstats", "argv_len_sum", "multi_queue", "watched",
+        "fd", "ctime", "last_interaction", "last_cmd", "cmdstats", "argv_len_sum", "multi_queue", "multi_bytes", "watched",
         "reply_mode", "conn", "lib_name", "lib_ver",
         "blocked", "pending_write", "sub_channels", "sub_patterns", "sub_shard_channels", "tot_net_in",
         "tot_net_out", "tot_cmds", "qbuf", "parser",
@@ -72,6 +72,7 @@ class Client:
         self.cmdstats = server.stats.commands   # the server's per-command rows (the same list for its lifetime)
         self.argv_len_sum = 0
         self.multi_queue: list[tuple[Any, list[bytes]]] | None = None
+        self.multi_bytes = 0    # what the queued commands take, counted in used_memory (server/memory.py)
         self.watched: set[tuple[int, bytes]] | None = None
         self.reply_mode = ReplyMode.ON
         self.conn: Any = None   # the ClientProtocol (None for internal clients)

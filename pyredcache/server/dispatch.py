@@ -13,6 +13,7 @@ from .. import errors
 from ..commands.table import TABLE, CommandSpec, Flag
 from ..errors import ReplyError
 from .client import ClientFlag, ReplyMode
+from .memory import argv_bytes
 
 if TYPE_CHECKING:
     from .client import Client
@@ -110,7 +111,7 @@ def process_command(c: Client, argv: list[bytes]) -> None:
         # A script ran past busy-reply-threshold (scripting/runner.py): only ALLOW_BUSY commands run.
         reject(c, _BUSY_SCRIPT, spec)
         return
-    if c.server.maxmemory_on and c.server.evictor.out_of_memory() and _needs_memory(c, spec, argv):
+    if c.server.maxmemory_on and c.server.evictor.out_of_memory(argv) and _needs_memory(c, spec, argv):
         reject(c, _OOM, spec)
         return
     flags = c.flags
@@ -127,6 +128,9 @@ def process_command(c: Client, argv: list[bytes]) -> None:
             if not flags & _DIRTY:
                 assert c.multi_queue is not None
                 c.multi_queue.append((spec, argv))
+                queued = argv_bytes(argv)
+                c.multi_bytes += queued
+                c.server.memory_extra += queued
             c.out.raw(b"+QUEUED\r\n")
             return
     call(c, spec, argv)

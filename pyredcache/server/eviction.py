@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._speedups.keyspace import EvictionPool
 from ..keyspace.notify import Event
-from .memory import not_counted_for_evict, used_memory
+from .memory import argv_bytes, not_counted_for_evict, used_memory
 
 if TYPE_CHECKING:
     from .._speedups.keyspace import Db
@@ -67,6 +67,7 @@ class Evictor:
         for name in _DIRECTIVES:
             server.config.add_apply_hook(name, self._on_config)
         server.config.add_apply_hook("maxmemory", self._on_maxmemory)
+        server.cron_hooks.append(self._cron)
         self._load()
 
     # -- configuration -------------------------------------------------------------------------------------
@@ -113,6 +114,12 @@ class Evictor:
         outside = used_memory(server) - server.ctx.keyspace_bytes - not_counted_for_evict(server)
         server.fastpath.set_memory_guard(server.ctx, max(0, self.maxmemory - outside))
 
+    def _cron(self) -> None:
+        # Requests below the limit take the fast path without calling perform_evictions, so the cron closes
+        # an "over the limit" interval for the eviction_exceeded_time stats.
+        if self.maxmemory and self.server.stats.eviction_exceeded_since:
+            self.perform_evictions()
+
     # -- performEvictions ----------------------------------------------------------------------------------
 
     def _safe(self) -> bool:
@@ -120,19 +127,33 @@ class Evictor:
         server = self.server
         return server.script_busy is None and server.pause_end is None
 
-    def perform_evictions(self) -> int:
-        """Evict until used_memory fits maxmemory or the time limit passes: EVICT_OK, EVICT_RUNNING (the
-        background continuation goes on) or EVICT_FAIL (over the limit and nothing can be evicted)."""
+    def perform_evictions(self, request: int = 0) -> int:
+        """Evict until used_memory (plus `request` bytes of arguments being processed) fits maxmemory or the
+        time limit passes: EVICT_OK, EVICT_RUNNING (the background continuation goes on) or EVICT_FAIL (over
+        the limit and nothing can be evicted)."""
         server = self.server
         if not self.maxmemory or not self._safe():
             return EVICT_OK
-        ctx = server.ctx
-        used = used_memory(server) - not_counted_for_evict(server)
+        used = used_memory(server) + request - not_counted_for_evict(server)
         if used <= self.maxmemory:
-            return EVICT_OK
+            return self._exceeded(EVICT_OK)
         if self.noeviction:
-            return EVICT_FAIL
-        to_free = used - self.maxmemory
+            return self._exceeded(EVICT_FAIL)
+        return self._exceeded(self._evict(used - self.maxmemory))
+
+    def _exceeded(self, result: int) -> int:
+        # The stat_*_eviction_exceeded_time bookkeeping: how long memory has stayed over the limit.
+        stats = self.server.stats
+        if result != EVICT_OK:
+            if not stats.eviction_exceeded_since:
+                stats.eviction_exceeded_since = _perf_ns()
+        elif stats.eviction_exceeded_since:
+            stats.eviction_exceeded_ns += _perf_ns() - stats.eviction_exceeded_since
+            stats.eviction_exceeded_since = 0
+        return result
+
+    def _evict(self, to_free: int) -> int:
+        ctx = self.server.ctx
         freed = 0
         evicted = 0
         deadline = _perf_ns() + self.time_limit_ns
@@ -151,9 +172,10 @@ class Evictor:
                 break
         return EVICT_RUNNING if self.running else EVICT_OK
 
-    def out_of_memory(self) -> bool:
-        """processCommand's out_of_memory: eviction ran and could not bring memory under maxmemory."""
-        return self.perform_evictions() == EVICT_FAIL
+    def out_of_memory(self, argv: list[bytes] | None = None) -> bool:
+        """processCommand's out_of_memory: eviction ran and could not bring memory (with the request's
+        arguments, when given) under maxmemory."""
+        return self.perform_evictions(argv_bytes(argv) if argv is not None else 0) == EVICT_FAIL
 
     def _pick(self) -> tuple[Db, bytes] | None:
         dbs = self.server.dbs

@@ -12,6 +12,7 @@ import os
 import platform
 import resource
 import sys
+import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -265,6 +266,8 @@ def _stats(server: Server) -> list[str]:
     ctx = server.ctx
     net_in, net_out = net_bytes(server)
     pubsub = getattr(server, "pubsub", None)
+    since = st.eviction_exceeded_since
+    current_exceeded = time.perf_counter_ns() - since if since else 0
     return [
         "# Stats",
         f"total_connections_received:{st.numconnections}",
@@ -288,8 +291,8 @@ def _stats(server: Server) -> list[str]:
         f"expire_cycle_cpu_milliseconds:{st.expire_cycle_time_used_us // 1000}",
         f"evicted_keys:{st.evicted_keys}",
         f"evicted_clients:{st.evicted_clients}",
-        "total_eviction_exceeded_time:0",
-        "current_eviction_exceeded_time:0",
+        f"total_eviction_exceeded_time:{(st.eviction_exceeded_ns + current_exceeded) // 1_000_000}",
+        f"current_eviction_exceeded_time:{current_exceeded // 1_000_000}",
         f"keyspace_hits:{ctx.hits}",
         f"keyspace_misses:{ctx.misses}",
         f"pubsub_channels:{_count(pubsub, 'channels')}",

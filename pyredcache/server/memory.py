@@ -3,8 +3,10 @@
 What is counted (Redis counts every zmalloc'd byte; we count what the server holds for its users):
 - the keyspace: every entry (key bytes inline), TTL entry, bucket array and value, kept incrementally by
   _speedups.keyspace in Context.keyspace_bytes (values size themselves in O(1): see datatypes);
-- client query and output buffers, and the scripts cache (summed over clients once per cron tick, as these
-  change with every read and write of a socket).
+- client query and output buffers, MULTI queues, and the scripts cache (summed over clients once per cron
+  tick, as buffers change with every read and write of a socket; a queued command is added at once);
+- the request being checked: the eviction check before a command counts its arguments, as Redis counts the
+  query buffer holding them.
 What is not: the interpreter itself (code, modules, the command table), which Redis has no equivalent of.
 It shows in used_memory_rss, so mem_fragmentation_ratio (rss / used) reads high for a small dataset.
 `used_memory_startup` is what the empty databases take.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .._speedups.memsize import alloc_size, bytes_size
 from .client import ClientFlag
 from .output_limits import pending_output
 
@@ -28,11 +31,20 @@ def client_buffers(server: Server) -> tuple[int, int]:
         parser = c.parser
         if parser is not None:
             size += parser.pending_bytes()
+        size += c.multi_bytes
         if c.flags & ClientFlag.REPLICA:
             replicas += size
         else:
             normal += size
     return normal, replicas
+
+
+def argv_bytes(argv: list[bytes]) -> int:
+    """What one request's arguments take: the argument objects and the list holding them."""
+    total = alloc_size(56 + 8 * len(argv))
+    for arg in argv:
+        total += bytes_size(len(arg))
+    return total
 
 
 def scripts_memory(server: Server) -> int:

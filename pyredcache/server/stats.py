@@ -32,6 +32,9 @@ class Stats:
         self.client_outbuf_limit_disconnections = 0
         self.evicted_clients = 0
         self.evicted_keys = 0
+        # INFO total/current_eviction_exceeded_time: time spent over maxmemory (server/eviction.py).
+        self.eviction_exceeded_ns = 0
+        self.eviction_exceeded_since = 0     # perf_counter_ns() when it went over, 0 while under
         self.expire_cycle_time_used_us = 0
         self.lazyfreed_objects = 0
         self.reads_processed = 0
