@@ -98,7 +98,10 @@ class MemoryReport:
         self.scripts = scripts_memory(server)
         # Per db with keys: (id, main table overhead, TTL table overhead) without the values.
         self.dbs = [(db.id, *db.memory_overhead()) for db in server.dbs if len(db)]
-        tables = sum(main + expires for db in server.dbs for main, expires in (db.memory_overhead(),))
+        tables = 0
+        for db in server.dbs:
+            main, expires = db.memory_overhead()
+            tables += main + expires
         self.overhead = (self.clients_normal + self.clients_replicas + self.backlog + self.scripts
                          + max(tables, self.startup))
         self.dataset = max(0, self.used - self.overhead)
