@@ -121,8 +121,9 @@ def _debug_error(c: Client, argv: list[bytes]) -> None:
 def _debug_change_repl_id(c: Client, argv: list[bytes]) -> None:
     server = c.server
     server.log.warning("Changing replication IDs after receiving DEBUG change-repl-id")
-    server.replid = hashlib.sha1(struct.pack("d", time.time()) + server.replid.encode()).hexdigest()
-    server.replid2 = "0" * 40
+    repl = server.repl
+    repl.replid = hashlib.sha1(struct.pack("d", time.time()) + repl.replid.encode()).hexdigest()
+    repl.clear_replid2()
     c.out.raw(_OK)
 
 

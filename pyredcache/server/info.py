@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _BUILD_ID = hashlib.sha1(f"pyredcache-{__version__}".encode()).hexdigest()[:15]
 _OS = " ".join((platform.system(), platform.release(), platform.machine()))
-_NO_REPLID = "0" * 40
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -327,19 +326,21 @@ def _replication(server: Server) -> list[str]:
     provider = getattr(server, "replication_info", None)
     if provider is not None:
         return ["# Replication", *provider()]
+    repl = server.repl
+    backlog = repl.backlog
     return [
         "# Replication",
         "role:master",
         "connected_slaves:0",
         "master_failover_state:no-failover",
-        f"master_replid:{server.replid}",
-        f"master_replid2:{getattr(server, 'replid2', _NO_REPLID)}",
-        "master_repl_offset:0",
-        "second_repl_offset:-1",
-        "repl_backlog_active:0",
+        f"master_replid:{repl.replid}",
+        f"master_replid2:{repl.replid2}",
+        f"master_repl_offset:{repl.offset}",
+        f"second_repl_offset:{repl.second_offset}",
+        f"repl_backlog_active:{int(backlog is not None)}",
         f"repl_backlog_size:{server.config['repl-backlog-size']}",
-        "repl_backlog_first_byte_offset:0",
-        "repl_backlog_histlen:0",
+        f"repl_backlog_first_byte_offset:{backlog.first_byte_offset if backlog is not None else 0}",
+        f"repl_backlog_histlen:{backlog.histlen if backlog is not None else 0}",
     ]
 
 

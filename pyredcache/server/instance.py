@@ -18,6 +18,7 @@ from ..clock import Clock
 from ..config import ConfigApplyError
 from ..errors import ReplyError, WrongTypeError
 from ..log import Logger
+from ..replication.state import Replication
 from .client import Client, ClientFlag
 from .eviction import Evictor
 from .info import process_rss
@@ -101,8 +102,7 @@ class Server:
         self.start_time = time.time()
         self.start_monotonic = time.monotonic()
         self.run_id = os.urandom(20).hex()
-        self.replid = os.urandom(20).hex()     # INFO replication master_replid (replication owns it later)
-        self.replid2 = "0" * 40
+        self.repl = Replication(self)          # replication ids, offsets, backlog, links (pyredcache/replication)
         self.lastsave = int(self.start_time)   # LASTSAVE / rdb_last_save_time: a server that never saved
         # server/memory.py: the empty databases are the startup figure; the non-keyspace part of used_memory
         # (client buffers, scripts) is re-measured each cron tick.
