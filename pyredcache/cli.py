@@ -55,11 +55,14 @@ def server_main(argv: list[str] | None = None) -> int:
 
 
 async def _serve(config: object, log: object) -> int:
+    from .persistence.snapshot import RdbLoadError
     from .server.instance import Server
 
     server = Server(config, log)  # type: ignore[arg-type]
     try:
         await server.start()
+    except RdbLoadError:
+        return 1    # the reason is in the log, as redis-server's exit(1) after a failed load
     except OSError:
         # the listener already logged which address failed, as Redis does before this line
         server.log.warning(f"Failed listening on port {server.config['port']} (TCP), aborting.")

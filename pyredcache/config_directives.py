@@ -118,6 +118,9 @@ _IMPLEMENTED: Final = frozenset({
     "enable-debug-command", "latency-tracking", "cluster-enabled", "include", "pyredcache-time-control",
     "client-output-buffer-limit", "busy-reply-threshold", "set-max-intset-entries", "hash-max-listpack-entries",
     "hash-max-listpack-value", "zset-max-listpack-entries", "zset-max-listpack-value", "hll-sparse-max-bytes",
+    # the replica side (replication/replica.py)
+    "replicaof", "masterauth", "masteruser", "repl-timeout", "replica-read-only", "replica-serve-stale-data",
+    "replica-announce-ip", "replica-announce-port", "replica-priority", "replica-announced",
 })
 
 

@@ -278,3 +278,35 @@ SCRIPT_NOT_ALLOWED: Final = "ERR This Redis command is not allowed from script"
 SCRIPT_READ_ONLY: Final = "ERR Write commands are not allowed from read-only scripts."
 OOM: Final = "OOM command not allowed when used memory > 'maxmemory'."
 SCRIPT_OOM: Final = "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'"
+DUMP_BAD: Final = "ERR DUMP payload version or checksum are wrong"
+BAD_DATA_FORMAT: Final = "ERR Bad data format"
+BUSYKEY: Final = "BUSYKEY Target key name already exists."
+INVALID_TTL: Final = "ERR Invalid TTL value, must be >= 0"
+INVALID_IDLETIME: Final = "ERR Invalid IDLETIME value, must be >= 0"
+INVALID_FREQ: Final = "ERR Invalid FREQ value, must be >= 0 and <= 255"
+MISCONF: Final = (
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that "
+    "may modify the data set are disabled, because this instance is configured to report errors during writes if "
+    "RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the "
+    "RDB error.")
+
+# Replica side (replication.c replicaofCommand, server.c processCommand).
+READONLY_REPLICA: Final = "READONLY You can't write against a read only replica."
+MASTERDOWN: Final = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+REPLICAOF_IN_CLUSTER: Final = "ERR REPLICAOF not allowed in cluster mode."
+REPLICAOF_FROM_REPLICA: Final = "ERR Command is not valid when client is a replica."
+INVALID_MASTER_PORT: Final = "ERR Invalid master port"
+
+# Primary side (replication.c syncCommand, replconfCommand, waitCommand; server.c processCommand).
+NOMASTERLINK: Final = "NOMASTERLINK Can't SYNC while not connected with my master"
+SYNC_PENDING_OUTPUT: Final = "ERR SYNC and PSYNC are invalid with pending output"
+WAIT_ON_REPLICA: Final = (
+    "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is "
+    "configured to be writable (which is not the default) writes to replicas are just local and are not "
+    "propagated.")
+NOREPLICAS: Final = "NOREPLICAS Not enough good replicas to write."
+REPLCONF_RDB_ONLY_RANGE: Final = "ERR value is out of range, value must between 0 and 1"
+
+
+def replconf_unknown_option(option: bytes) -> str:
+    return f"ERR Unrecognized REPLCONF option: {option.decode(errors='replace')}"

@@ -20,6 +20,8 @@ class CommandStat:
 
 class FastPath:
     enabled: bool
+    prop: Any
+    hold: bool
     def __init__(self, reply_error: type[BaseException], on_reply_error: Callable[[bytes], None],
                  on_exception: Callable[[Any, list[bytes]], None], ready_keys: list[Any],
                  serve_ready: Callable[[], None]) -> None: ...

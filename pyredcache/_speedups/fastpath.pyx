@@ -89,6 +89,11 @@ cdef class FastPath:
     cdef object serve_ready       # callable(): serve the clients blocked on them
     cdef Context ctx              # with keyspace_limit: the keyspace whose size is watched
     cdef long long keyspace_limit # -1, or the Context.keyspace_bytes past which maxmemory must be checked
+    # replication/propagate.py's Propagator while a backlog exists (else None): enter() before the handler,
+    # leave() after it with how much server.dirty moved.
+    cdef public object prop
+    # True while a check of the pipeline may refuse writes (min-replicas-to-write): every request goes there.
+    cdef public bint hold
 
     def __init__(self, reply_error, on_reply_error, on_exception, list ready_keys, serve_ready):
         self.entries = {}
@@ -100,6 +105,8 @@ cdef class FastPath:
         self.enabled = True
         self.ctx = None
         self.keyspace_limit = -1
+        self.prop = None
+        self.hold = False
 
     def set_memory_guard(self, Context ctx, long long keyspace_limit):
         """Hand requests to the pipeline (which evicts or answers OOM) while ctx.keyspace_bytes exceeds
@@ -128,7 +135,7 @@ cdef class FastPath:
         cdef int64_t start, duration_us
         cdef bint track_latency
         cdef long long threshold
-        if not self.enabled or i >= n:
+        if not self.enabled or self.hold or i >= n:
             return i
         # Server-wide settings read once per batch: a command of this batch changing them (CONFIG SET,
         # MONITOR from another connection cannot interleave) takes effect from the next batch.
@@ -149,6 +156,10 @@ cdef class FastPath:
                 return i
             if self.keyspace_limit >= 0 and self.ctx.keyspace_bytes + _argv_size(argv) > self.keyspace_limit:
                 return i
+            prop = self.prop
+            if prop is not None:
+                saved = prop.enter()
+                dirty = server.dirty
             start = now_ns()
             try:
                 e.handler(c, argv)
@@ -160,6 +171,8 @@ cdef class FastPath:
                 self.on_exception(c, argv)
                 e.row.failed_calls += 1
             duration_us = (now_ns() - start) // 1000
+            if prop is not None:
+                prop.leave(c, argv, server.dirty - dirty, saved)
             e.row.record(duration_us, track_latency)
             c.last_cmd = e.log_name
             if threshold >= 0 and duration_us >= threshold and e.slowlog_ok:

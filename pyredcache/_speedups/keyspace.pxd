@@ -48,6 +48,8 @@ cdef class Context:
     cdef public object on_new          # on_new(db, key): a key was added (keyspace event "new"); or None
     cdef public object on_miss         # on_miss(db, key): a read lookup missed (event "keymiss"); or None
     cdef public bint active_expire_enabled
+    cdef public bint expire_on_read    # False on a replica: reads hide expired keys but keep them (primary DELs)
+    cdef public bint expired_visible   # True while a replica applies its primary's stream: expired keys live
     cdef public bint lfu_mode          # access bookkeeping: LFU counter (True) or LRU clock (False)
     cdef public int lfu_log_factor
     cdef public int lfu_decay_time
@@ -72,6 +74,7 @@ cdef class Db:
 
     cdef Entry* _find(self, object key, Py_hash_t h) noexcept
     cdef Entry* _find_live(self, object key, Py_hash_t h) except? NULL
+    cdef Entry* _find_readable(self, object key, Py_hash_t h) except? NULL
     cdef int64_t _expire_of(self, Entry* e, Py_hash_t h) noexcept
     cdef int _expire_key(self, object key, Py_hash_t h) except -1
     cdef bint _remove(self, object key, Py_hash_t h, PyObject** value_out) noexcept

@@ -19,6 +19,8 @@ class Context:
     on_new: Callable[[Db, bytes], None] | None
     on_miss: Callable[[Db, bytes], None] | None
     active_expire_enabled: bool
+    expire_on_read: bool
+    expired_visible: bool
     lfu_mode: bool
     lfu_log_factor: int
     lfu_decay_time: int

@@ -355,6 +355,8 @@ cdef class Context:
         self.on_new = None
         self.on_miss = None
         self.active_expire_enabled = True
+        self.expire_on_read = True
+        self.expired_visible = False
         self.lfu_mode = False
         self.lfu_log_factor = 10
         self.lfu_decay_time = 1
@@ -462,9 +464,22 @@ cdef class Db:
 
     cdef Entry* _find_live(self, object key, Py_hash_t h) except? NULL:
         # Redis keyIsExpired: a key is expired when now > when, so it is still alive at exactly `when`.
+        # The callers that go on to write must not see a hidden expired key as absent: they expire it.
         cdef Entry* e = _table_find(&self.main, <PyObject*>key, h)
-        if e != NULL and (e.meta & META_TTL) and self._expire_of(e, h) < self.ctx.now_ms:
+        if e != NULL and (e.meta & META_TTL) and not self.ctx.expired_visible \
+                and self._expire_of(e, h) < self.ctx.now_ms:
             self._expire_key(key, h)
+            return NULL
+        return e
+
+    cdef Entry* _find_readable(self, object key, Py_hash_t h) except? NULL:
+        # expireIfNeeded for reads: on a replica (expire_on_read off) an expired key reads as absent but
+        # stays until the primary's DEL arrives; the primary's own stream sees it (expired_visible).
+        cdef Entry* e = _table_find(&self.main, <PyObject*>key, h)
+        cdef Context ctx = self.ctx
+        if e != NULL and (e.meta & META_TTL) and not ctx.expired_visible and self._expire_of(e, h) < ctx.now_ms:
+            if ctx.expire_on_read:
+                self._expire_key(key, h)
             return NULL
         return e
 
@@ -572,6 +587,8 @@ cdef class Db:
         # Returns 1 if the key was expired.
         cdef Py_hash_t h = PyObject_Hash(key)
         cdef Entry* e = _table_find(&self.main, <PyObject*>key, h)
+        if not self.ctx.expire_on_read or self.ctx.expired_visible:
+            return 0    # a replica leaves expired keys to its primary's DEL
         if e != NULL and (e.meta & META_TTL) and self._expire_of(e, h) < self.ctx.now_ms:
             self._expire_key(key, h)
             return 1
@@ -583,12 +600,13 @@ cdef class Db:
         cdef Context ctx = self.ctx
         cdef Entry* e = _table_find(&self.main, <PyObject*>key, h)
         if e != NULL:
-            if not (e.meta & META_TTL) or self._expire_of(e, h) >= ctx.now_ms:
+            if not (e.meta & META_TTL) or ctx.expired_visible or self._expire_of(e, h) >= ctx.now_ms:
                 if read:
                     ctx.hits += 1
                 ctx._touch(e)
                 return <object>e.value
-            self._expire_key(key, h)
+            if ctx.expire_on_read or not read:
+                self._expire_key(key, h)
         if read:
             self._missed(key)
         return None
@@ -609,7 +627,7 @@ cdef class Db:
 
     def peek(self, bytes key not None):
         """Value of a live key or None; lazy expiry only (no LRU touch, no counters)."""
-        cdef Entry* e = self._find_live(key, PyObject_Hash(key))
+        cdef Entry* e = self._find_readable(key, PyObject_Hash(key))
         if e == NULL:
             return None
         return <object>e.value
@@ -644,7 +662,7 @@ cdef class Db:
 
     def exists(self, bytes key not None) -> bool:
         """Whether a live key exists; lazy expiry, no LRU touch, no counters."""
-        return self._find_live(key, PyObject_Hash(key)) != NULL
+        return self._find_readable(key, PyObject_Hash(key)) != NULL
 
     # -- writes --------------------------------------------------------------------------------------------
 
@@ -655,7 +673,7 @@ cdef class Db:
         cdef Context ctx = self.ctx
         cdef Entry* e = _table_find(&self.main, <PyObject*>key, h)
         if e != NULL and (e.meta & META_TTL):
-            if self._expire_of(e, h) < ctx.now_ms:
+            if not ctx.expired_visible and self._expire_of(e, h) < ctx.now_ms:
                 # Redis setKey looks the key up for writing first, so the expired event fires before the set.
                 self._expire_key(key, h)
                 e = _table_find(&self.main, <PyObject*>key, h)
@@ -883,8 +901,10 @@ cdef class Db:
             if self._expire_of(e, h) >= ctx.now_ms:
                 return key
             tries -= 1
-            if allvolatile and tries <= 0:
+            if (allvolatile or not ctx.expire_on_read) and tries <= 0:
                 return key
+            if not ctx.expire_on_read:
+                continue    # dbRandomKey on a replica: expired keys are skipped, never deleted
             self._expire_key(key, h)
         return None
 

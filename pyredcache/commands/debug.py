@@ -1,6 +1,6 @@
 """DEBUG (group "server"): the subset of redis-server 7.0.15's debugging subcommands that pyredcache supports.
 
-OBJECT, SLEEP, SET-ACTIVE-EXPIRE, DIGEST, DIGEST-VALUE, POPULATE, PROTOCOL, ERROR, LOG, CHANGE-REPL-ID, HELP.
+OBJECT, RELOAD, SLEEP, SET-ACTIVE-EXPIRE, DIGEST, DIGEST-VALUE, POPULATE, PROTOCOL, ERROR, LOG, CHANGE-REPL-ID, HELP.
 Refused unless enable-debug-command allows the client (yes, or local for loopback/unix-socket clients).
 """
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Final
 from .. import errors
 from ..datatypes.encoding import encoding_name, is_shared_integer, rdb_len_size, string_int_value, type_name
 from ..errors import ReplyError
+from ..persistence.rdb import encode_value
 from .args import parse_int
 from .server import help_reply, lookup_notouch
 from .table import command
@@ -52,6 +53,19 @@ _DEBUG_HELP: Final = (
     "    Reply with a test value of the specified type. <type> can be: string,",
     "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
     "    true, false.",
+    "RELOAD [option ...]",
+    "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+    "    * MERGE: conflicting keys will be loaded from RDB.",
+    "    * NOFLUSH: the existing database will not be removed before load, but",
+    "      conflicting keys will generate an exception and kill the server.",
+    "    * NOSAVE: the database will be loaded from an existing RDB file.",
+    "    Examples:",
+    "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+    "      the database.",
+    "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+    "      existing RDB file.",
+    "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+    "      file to the database.",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -165,8 +179,13 @@ def serialized_length(value: object, server: Server) -> int:
             if compressed is not None:
                 return 1 + rdb_len_size(compressed) + rdb_len_size(n) + compressed
         return rdb_len_size(n) + n
-    length = getattr(value, "rdb_serialized_length", None)
-    return int(length()) if callable(length) else 0
+    try:
+        # rdbSavedObjectLen: the real serialization, LZF and quicklist node split included.
+        return len(encode_value(value, bool(server.config["rdbcompression"]),
+                                list_fill=int(server.config["list-max-listpack-size"]))[1])
+    except ValueError:
+        length = getattr(value, "rdb_serialized_length", None)
+        return int(length()) if callable(length) else 0
 
 
 def _lzf_size(data: bytes) -> int | None:
@@ -390,6 +409,35 @@ def _debug_protocol(c: Client, argv: list[bytes]) -> None:
         raise ReplyError(errors.DEBUG_PROTOCOL_TYPES)
 
 
+def _debug_reload(c: Client, argv: list[bytes]) -> None:
+    # DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: rdbSave, empty the dbs, rdbLoad (debug.c).
+    from ..persistence import snapshot
+
+    merge = False
+    flush = save = True
+    for opt in argv[2:]:
+        word = opt.lower()
+        if word == b"merge":
+            merge = True
+        elif word == b"noflush":
+            flush = False
+        elif word == b"nosave":
+            save = False
+        else:
+            raise ReplyError("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+    server = c.server
+    if save and not snapshot.rdb_save(server):
+        raise ReplyError("ERR")
+    if flush:
+        snapshot.empty_data(server)
+    try:
+        snapshot.load_file(server, allow_dup=merge)
+    except (OSError, snapshot.RdbLoadError):
+        raise ReplyError("ERR Error trying to load the RDB dump") from None
+    server.log.warning("DB reloaded by DEBUG RELOAD")
+    c.out.raw(_OK)
+
+
 # (lower-case subcommand, exact argc) -> handler; argc -1 means "3 or more" (the key-list forms).
 _DEBUG: Final[dict[tuple[bytes, int], Callable[[Client, list[bytes]], None]]] = {
     (b"help", 2): _debug_help,
@@ -404,6 +452,8 @@ _DEBUG: Final[dict[tuple[bytes, int], Callable[[Client, list[bytes]], None]]] = 
     (b"digest-value", 2): _debug_digest_value,
     (b"populate", -1): _debug_populate,
     (b"protocol", 3): _debug_protocol,
+    (b"reload", 2): _debug_reload,
+    (b"reload", -1): _debug_reload,
 }
 
 

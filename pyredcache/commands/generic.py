@@ -10,6 +10,7 @@ from .._speedups.glob import filter_matching
 from ..datatypes.encoding import copy_value, encoding_name, is_shared_integer, type_name
 from ..errors import ReplyError
 from ..keyspace.notify import Event, signal_write
+from ..replication import propagate
 from ..server.blocking import signal_key_as_ready
 from .args import LLONG_MAX, LLONG_MIN, parse_int
 from .server import lookup_notouch
@@ -583,9 +584,13 @@ def expire_generic(c: Client, argv: list[bytes], relative: bool, seconds: bool, 
     # checkAlreadyExpired: a replica keeps the key and waits for the primary's DEL.
     if when <= now and server.role == "master":
         db.delete(key)
+        propagate.rewrite(c, [b"UNLINK" if server.config["lazyfree-lazy-expire"] else b"DEL", key])
         signal_write(server, db, key, b"del", _GENERIC)
     else:
         db.set_expire(key, when)
+        if relative or seconds:
+            # Replicas get the absolute time in ms (the NX/XX/GT/LT options stay).
+            propagate.rewrite(c, [b"PEXPIREAT", key, b"%d" % when, *argv[3:]])
         signal_write(server, db, key, b"expire", _GENERIC)
     c.out.raw(_ONE)
 

@@ -10,6 +10,7 @@ from ..datatypes.hashes import Hash
 from ..datatypes.longdouble import LD_ZERO, add_long_double, format_long_double, parse_long_double
 from ..errors import ReplyError
 from ..keyspace.notify import Event, signal_write
+from ..replication import propagate
 from .args import LLONG_MAX, LLONG_MIN, parse_int, try_parse_int
 from .generic import parse_scan_cursor, scan_options
 from .table import command, key_range
@@ -178,6 +179,7 @@ def hincrbyfloat_command(c: Client, argv: list[bytes]) -> None:
         raise ReplyError(errors.INCR_NAN_OR_INF)
     new = format_long_double(total)
     _set_field(c, h, field, new)
+    propagate.rewrite(c, [b"HSET", key, field, bytes(new)])
     c.out.bulk(new)
     signal_write(c.server, c.db, key, b"hincrbyfloat", _HASH_EVENT)
 

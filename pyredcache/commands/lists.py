@@ -13,6 +13,7 @@ from .. import errors
 from ..datatypes.lists import RedisList
 from ..errors import ReplyError
 from ..keyspace.notify import Event, signal_write
+from ..replication import propagate
 from ..server.blocking import registry as blocking_registry
 from ..server.blocking import signal_key_as_ready
 from ..server.client import ClientFlag
@@ -522,6 +523,7 @@ def lmpop_command(c: Client, argv: list[bytes]) -> None:
         out.bulk(key)
         popped = _pop_count(lst, count, left)
         out.bulk_array(popped)
+        propagate.rewrite(c, [b"LPOP" if left else b"RPOP", key, b"%d" % len(popped)])
         _pop_done(c, db, key, lst, b"lpop" if left else b"rpop", dirty=len(popped))
         return
     c.out.null_array()
@@ -555,6 +557,15 @@ def _null_reply(c: Client) -> None:
     c.out.null()
 
 
+def _propagate_pop(c: Client, db: Db, argv: list[bytes], now: bool) -> None:
+    """A blocking command that pops at once propagates as its non-blocking form (a rewrite); a client served
+    later adds that form to the stream itself (Redis's serveClientBlockedOn* alsoPropagate)."""
+    if now:
+        propagate.rewrite(c, argv)
+    else:
+        propagate.also(c, argv, db.id)
+
+
 def _block(c: Client, keys: list[bytes], timeout: float, serve: Callable[[Client, Db, bytes], bool],
            multi_reply: Callable[[Client], None]) -> None:
     """Park the client; in MULTI answer multi_reply at once. A timeout always answers a null array."""
@@ -575,6 +586,7 @@ def _serve_pop(left: bool, dirty: int) -> Callable[[Client, Db, bytes], bool]:
         out.array_header(2)
         out.bulk(key)
         out.bulk(lst.popleft() if left else lst.pop())
+        _propagate_pop(c, db, [b"LPOP" if left else b"RPOP", key], bool(dirty))
         _pop_done(c, db, key, lst, event, dirty=dirty)
         return True
 
@@ -623,11 +635,13 @@ def brpop_command(c: Client, argv: list[bytes]) -> None:
 
 
 def blocking_move_generic(c: Client, source: bytes, destination: bytes, src_left: bool, dst_left: bool,
-                          timeout: float) -> None:
-    """blmoveGenericCommand: LMOVE now if source holds a list, else wait for one."""
+                          timeout: float, prop_argv: list[bytes]) -> None:
+    """blmoveGenericCommand: LMOVE now if source holds a list, else wait for one. `prop_argv` is what the
+    stream gets (LMOVE / RPOPLPUSH with the arguments as given)."""
     db = c.db
     if db.get_typed_write(source, RedisList):
         lmove_generic(c, source, destination, src_left, dst_left)
+        propagate.rewrite(c, prop_argv)
         return
 
     def serve(c: Client, db: Db, key: bytes) -> bool:
@@ -635,6 +649,7 @@ def blocking_move_generic(c: Client, source: bytes, destination: bytes, src_left
             return False
         # A destination of another type answers WRONGTYPE (raised before anything moves) and unblocks.
         lmove_generic(c, source, destination, src_left, dst_left, dirty=0)
+        propagate.also(c, prop_argv, db.id)
         return True
 
     _block(c, [source], timeout, serve, _null_reply)
@@ -651,7 +666,7 @@ def blmove_command(c: Client, argv: list[bytes]) -> None:
     src_left = _direction(argv[3])
     dst_left = _direction(argv[4])
     timeout = parse_timeout_seconds(argv[5])
-    blocking_move_generic(c, argv[1], argv[2], src_left, dst_left, timeout)
+    blocking_move_generic(c, argv[1], argv[2], src_left, dst_left, timeout, [b"LMOVE", *argv[1:5]])
 
 
 @command("brpoplpush", 4, _BLOCK_FLAGS + " DENYOOM",
@@ -665,7 +680,7 @@ def blmove_command(c: Client, argv: list[bytes]) -> None:
 def brpoplpush_command(c: Client, argv: list[bytes]) -> None:
     """BRPOPLPUSH source destination timeout"""
     timeout = parse_timeout_seconds(argv[3])
-    blocking_move_generic(c, argv[1], argv[2], False, True, timeout)
+    blocking_move_generic(c, argv[1], argv[2], False, True, timeout, [b"RPOPLPUSH", argv[1], argv[2]])
 
 
 def _mpop_args(argv: list[bytes], numkeys_idx: int) -> tuple[list[bytes], bool, int]:
@@ -693,12 +708,15 @@ def blmpop_command(c: Client, argv: list[bytes]) -> None:
         out.bulk(key)
         popped = _pop_count(lst, count, left)
         out.bulk_array(popped)
+        _propagate_pop(c, db, [b"LPOP" if left else b"RPOP", key, b"%d" % len(popped)], now)
         _pop_done(c, db, key, lst, event, dirty=len(popped))
         return True
 
     db = c.db
+    now = True
     for key in keys:
         if db.get_typed_write(key, RedisList):
             serve(c, db, key)
             return
+    now = False
     _block(c, keys, timeout, serve, _null_array_reply)

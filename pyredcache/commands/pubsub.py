@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Final
 from .. import errors
 from .._speedups.glob import stringmatch
 from ..errors import ReplyError
+from ..replication import propagate
 from ..server.client import ClientFlag
 from ..server.pubsub import registry
 from .generic import reply_help
@@ -105,6 +106,7 @@ def publish_command(c: Client, argv: list[bytes]) -> None:
     """PUBLISH channel message"""
     ps = getattr(c.server, "pubsub", None)
     c.out.integer(0 if ps is None else ps.publish(argv[1], argv[2], c))
+    propagate.force(c)      # replicas deliver it to their own subscribers
 
 
 # ------------------------------------------------------------------------------------------ shard channels
@@ -150,6 +152,7 @@ def spublish_command(c: Client, argv: list[bytes]) -> None:
     """SPUBLISH shardchannel message"""
     ps = getattr(c.server, "pubsub", None)
     c.out.integer(0 if ps is None else ps.spublish(argv[1], argv[2], c))
+    propagate.force(c)
 
 
 # ------------------------------------------------------------------------------------------ PUBSUB

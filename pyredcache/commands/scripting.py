@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Final
 
 from .. import errors
 from ..errors import ReplyError
+from ..replication import propagate
 from ..scripting.cache import (
     ALLOW_OOM,
     ALLOW_STALE,
@@ -118,6 +119,7 @@ def eval_command_flags(c: Client, argv: list[bytes], flags: int) -> int:
 
 def eval_generic(c: Client, argv: list[bytes], evalsha: bool, read_only: bool) -> None:
     """evalGenericCommand: numkeys, find or compile the script, flag checks, run."""
+    propagate.prevent(c)    # effects replication: each write redis.call() propagates, not the script
     server = c.server
     if server.monitors:
         # evalCommand feeds monitors itself, first, so that the script's own commands follow it.

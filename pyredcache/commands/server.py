@@ -13,6 +13,8 @@ from .. import errors
 from ..config import ConfigReplyError
 from ..config_directives import lookup as lookup_directive
 from ..errors import ReplyError
+from ..persistence.snapshot import flushall_save
+from ..replication import propagate
 from ..server.client import ClientFlag
 from ..server.info import build_info, process_rss
 from ..server.memory import MemoryReport
@@ -268,6 +270,7 @@ def flushdb_command(c: Client, argv: list[bytes]) -> None:
     _flush_flags(argv)
     server = c.server
     server.dirty += empty_db(server, c.db)
+    propagate.force(c)      # replicated even when the db was already empty
     c.out.raw(_OK)
 
 
@@ -284,6 +287,9 @@ def flushall_command(c: Client, argv: list[bytes]) -> None:
         removed += empty_db(server, db)
     # 7.0 counts only the removed keys (an empty FLUSHALL is propagated by forcing it, not through dirty).
     server.dirty += removed
+    propagate.force(c)
+    # flushAllDataAndResetRDB: stop a BGSAVE child; with save points, rdbSave the empty dataset (dirty -> 0).
+    flushall_save(server)
     c.out.raw(_OK)
 
 
@@ -341,13 +347,11 @@ def shutdown_command(c: Client, argv: list[bytes]) -> None:
     if abort:
         # Shutdown never waits for lagging replicas here, so there is never one to abort.
         raise ReplyError(errors.NO_SHUTDOWN_IN_PROGRESS)
-    wants_save = bool(flags & SHUTDOWN_SAVE) or (not flags & SHUTDOWN_NOSAVE and bool(server.config["save"]))
-    if wants_save:
-        # No RDB support yet: behave as redis-server configured with `save ""` (exit without saving).
-        server.log.warning("RDB persistence is not implemented by pyredcache yet: exiting without saving.")
+    if not server.shutdown(save=bool(flags & SHUTDOWN_SAVE), nosave=bool(flags & SHUTDOWN_NOSAVE),
+                           force=bool(flags & SHUTDOWN_FORCE)):
+        raise ReplyError(errors.SHUTDOWN_ERRORS)
     # Like redis-server, the client gets no reply: the connection is closed as the server exits.
     c.flags |= ClientFlag.CLOSE_ASAP
-    server.shutdown()
 
 
 # ---------------------------------------------------------------------------------------------- SLOWLOG

@@ -12,6 +12,7 @@ from .._speedups.glob import filter_matching
 from ..datatypes.sets import RedisSet, is_int_member
 from ..errors import ReplyError
 from ..keyspace.notify import Event, signal_write
+from ..replication import propagate
 from .args import LLONG_MAX, parse_int
 from .generic import parse_scan_cursor, scan_options
 from .table import command, key_num, key_range
@@ -164,6 +165,7 @@ def spop_command(c: Client, argv: list[bytes]) -> None:
         c.out.null()
         return
     member = s.pop_random()
+    propagate.rewrite(c, [b"SREM", key, member])
     _removed(c, db, key, s, b"spop")
     c.out.bulk(member)
 
@@ -183,11 +185,17 @@ def _spop_with_count(c: Client, argv: list[bytes]) -> None:
         # Redis answers with SUNION of the key: a new set, so all-integer members come back sorted.
         members = _result_order(s.members(), server.limits.set_max_intset)
         db.delete(key)
+        propagate.rewrite(c, [b"DEL", key])
         signal_write(server, db, key, b"spop", _SET_EVENT, dirty=len(members))   # the members removed
         signal_write(server, db, key, b"del", _GENERIC_EVENT, dirty=0)
         _reply_set(c, members)
         return
     popped = s.pop_many(count, server.limits.set_max_intset)
+    if server.repl.prop.on:
+        # One SREM per member, in reply order (wrapped in MULTI/EXEC with the rest); SPOP itself is not sent.
+        for member in popped:
+            propagate.also(c, [b"SREM", key, member])
+        propagate.prevent(c)
     signal_write(server, db, key, b"spop", _SET_EVENT, dirty=count)
     _reply_set(c, popped)
 

@@ -13,6 +13,7 @@ from ..datatypes.longdouble import LD_ZERO, add_long_double, format_long_double,
 from ..datatypes.strings import UnencodedString
 from ..errors import ReplyError
 from ..keyspace.notify import Event, signal_write
+from ..replication import propagate
 from ..server.client import ClientFlag
 from .args import LLONG_MAX, LLONG_MIN, parse_int, try_parse_int
 from .table import KeyFlag, command, key_range
@@ -125,6 +126,8 @@ def set_generic(c: Client, key: bytes, value: bytes, flags: int, when_ms: int | 
     server = c.server
     signal_write(server, db, key, b"set", _STRING_EVENT)
     if when_ms is not None:
+        # Replicas get the absolute time: SET key value PXAT ms (the other options are gone).
+        propagate.rewrite(c, [b"SET", key, value, b"PXAT", b"%d" % when_ms])
         db.set_expire(key, when_ms)
         signal_write(server, db, key, b"expire", _GENERIC_EVENT, dirty=0)
     if not flags & GET and ok_reply is not None:
@@ -184,6 +187,9 @@ def set_command(c: Client, argv: list[bytes]) -> None:
     when = None
     if expire_raw is not None:
         when = expire_at_ms(c, expire_raw, flags & _EXPIRE_UNITS, "set")
+    elif flags & GET:
+        # Propagated without its GET arguments (with an expire, the PXAT rewrite replaces all).
+        propagate.rewrite(c, argv[:3] + [arg for arg in argv[3:] if arg.lower() != b"get"])
     set_generic(c, argv[1], argv[2], flags, when)
 
 
@@ -217,6 +223,7 @@ def psetex_command(c: Client, argv: list[bytes]) -> None:
          doc_flags=("deprecated",), deprecated_since="6.2.0", replaced_by="`SET` with the `!GET` argument")
 def getset_command(c: Client, argv: list[bytes]) -> None:
     """GETSET key value"""
+    propagate.rewrite(c, [b"SET", argv[1], argv[2]])
     set_generic(c, argv[1], argv[2], GET, None)
 
 
@@ -232,6 +239,7 @@ def getdel_command(c: Client, argv: list[bytes]) -> None:
         return
     c.out.bulk(value)
     db.delete(key)
+    propagate.rewrite(c, [b"DEL", key])
     signal_write(c.server, db, key, b"del", _GENERIC_EVENT)
 
 
@@ -260,11 +268,14 @@ def getex_command(c: Client, argv: list[bytes]) -> None:
         if flags & (EXAT | PXAT) and when <= server.ctx.now_ms and server.role == "master":
             # checkAlreadyExpired: an absolute time in the past deletes the key (replicas wait for the DEL).
             db.delete(key)
+            propagate.rewrite(c, [b"UNLINK" if server.config["lazyfree-lazy-expire"] else b"DEL", key])
             signal_write(server, db, key, b"del", _GENERIC_EVENT)
         else:
             db.set_expire(key, when)
+            propagate.rewrite(c, [b"PEXPIREAT", key, b"%d" % when])
             signal_write(server, db, key, b"expire", _GENERIC_EVENT)
     elif flags & PERSIST and db.remove_expire(key):
+        propagate.rewrite(c, [b"PERSIST", key])
         signal_write(server, db, key, b"persist", _GENERIC_EVENT)
 
 
@@ -527,6 +538,7 @@ def incrbyfloat_command(c: Client, argv: list[bytes]) -> None:
         raise ReplyError(errors.INCR_NAN_OR_INF)
     new = UnencodedString(format_long_double(total))
     db.set_key(key, new, True)
+    propagate.rewrite(c, [b"SET", key, bytes(new), b"KEEPTTL"])
     signal_write(c.server, db, key, b"incrbyfloat", _STRING_EVENT)
     c.out.bulk(new)
 

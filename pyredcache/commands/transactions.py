@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from .. import errors
 from ..errors import ReplyError
+from ..replication import propagate
 from ..server.client import ClientFlag
 from ..server.watch import registry
 from .table import command, key_range
@@ -63,6 +64,7 @@ def multi_command(c: Client, argv: list[bytes]) -> None:
          summary="Execute all commands issued after MULTI")
 def exec_command(c: Client, argv: list[bytes]) -> None:
     """EXEC"""
+    propagate.prevent(c)    # never propagated itself: its commands are, wrapped in MULTI/EXEC when several
     flags = c.flags
     if not flags & _MULTI:
         raise ReplyError(errors.EXEC_WITHOUT_MULTI)

@@ -16,6 +16,7 @@ from ..datatypes.sets import RedisSet
 from ..datatypes.zsets import RedisZSet
 from ..errors import ReplyError
 from ..keyspace.notify import Event, signal_write
+from ..replication import propagate
 from ..server.blocking import registry as blocking_registry
 from ..server.blocking import signal_key_as_ready
 from ..server.client import ClientFlag
@@ -72,7 +73,7 @@ def _popped(c: Client, db: Db, key: bytes, zs: RedisZSet, n: int, from_max: bool
 
 
 def _pop_reply(c: Client, db: Db, key: bytes, zs: RedisZSet, count: int, from_max: bool, emitkey: bool,
-               nested: bool) -> None:
+               nested: bool, prop: int = 0, now: bool = True) -> None:
     """genericZpopCommand once the zset is found: pop up to count (>= 1) and write the reply in its shape.
 
     Shapes: ZPOPMIN flat (nested pairs for a count in RESP3); BZPOPMIN [key, member, score];
@@ -92,7 +93,21 @@ def _pop_reply(c: Client, db: Db, key: bytes, zs: RedisZSet, count: int, from_ma
     else:
         out.array_header(n if nested else 2 * n)
     _write_pairs(c, pairs, nested)
+    if prop:
+        # ZMPOP and the blocking pops replicate as ZPOPMIN/ZPOPMAX (with the count popped for the M forms):
+        # a rewrite when popping at once, an extra op for a client served later.
+        argv = [b"ZPOPMAX" if from_max else b"ZPOPMIN", key]
+        if prop == _PROP_COUNT:
+            argv.append(b"%d" % n)
+        if now:
+            propagate.rewrite(c, argv)
+        else:
+            propagate.also(c, argv, db.id)
     _popped(c, db, key, zs, n, from_max)
+
+
+_PROP_KEY = 1       # propagate as ZPOPMIN/ZPOPMAX key
+_PROP_COUNT = 2     # propagate as ZPOPMIN/ZPOPMAX key count
 
 
 def zpop_generic(c: Client, argv: list[bytes], from_max: bool) -> None:
@@ -168,7 +183,7 @@ def zmpop_command(c: Client, argv: list[bytes]) -> None:
     for key in keys:
         zs = db.get_typed_write(key, RedisZSet)   # the first non-zset key fails, even after missing ones
         if zs is not None:
-            _pop_reply(c, db, key, zs, count, from_max, True, True)
+            _pop_reply(c, db, key, zs, count, from_max, True, True, _PROP_COUNT)
             return
     c.out.null_array()
 
@@ -194,12 +209,12 @@ def _ready_zset(db: Db, key: bytes) -> RedisZSet | None:
     return zs if zs else None
 
 
-def _serve_pop(count: int, from_max: bool, nested: bool) -> Callable[[Client, Db, bytes], bool]:
-    def serve(c: Client, db: Db, key: bytes) -> bool:
+def _serve_pop(count: int, from_max: bool, nested: bool) -> Callable[..., bool]:
+    def serve(c: Client, db: Db, key: bytes, now: bool = False) -> bool:
         zs = _ready_zset(db, key)
         if zs is None:
             return False
-        _pop_reply(c, db, key, zs, count, from_max, True, nested)
+        _pop_reply(c, db, key, zs, count, from_max, True, nested, _PROP_COUNT if nested else _PROP_KEY, now)
         return True
 
     return serve
@@ -209,13 +224,13 @@ _SERVE_BZPOPMIN = _serve_pop(1, False, False)
 _SERVE_BZPOPMAX = _serve_pop(1, True, False)
 
 
-def _blocking_pop(c: Client, keys: list[bytes], timeout: float, serve: Callable[[Client, Db, bytes], bool]) -> None:
+def _blocking_pop(c: Client, keys: list[bytes], timeout: float, serve: Callable[..., bool]) -> None:
     """blockingGenericZpopCommand after the timeout is parsed: pop now from the first non-empty zset, else
     block (or answer a null array inside MULTI, Redis's CLIENT_DENY_BLOCKING)."""
     db = c.db
     for key in keys:
         if db.get_typed_write(key, RedisZSet):
-            serve(c, db, key)
+            serve(c, db, key, True)
             return
     if c.flags & ClientFlag.MULTI:
         c.out.null_array()

@@ -19,6 +19,8 @@ ENC_QUICKLIST: Final = b"quicklist"
 _NODE_BYTES: Final = (4096, 8192, 16384, 32768, 65536)
 _SAFETY_LIMIT: Final = 8192
 _SIZE_ESTIMATE_OVERHEAD: Final = 8
+# packed_threshold: from this size an element gets a PLAIN quicklist node of its own (1 GiB by default).
+PACKED_THRESHOLD: Final = 1 << 30
 _LISTPACK_HEADER: Final = 6     # total bytes (4) + element count (2)
 _LISTPACK_END: Final = 1
 
@@ -169,24 +171,35 @@ class RedisList(deque[bytes]):
         """Bytes held: the deque (object and blocks) plus every element object. O(1)."""
         return _getsizeof(self) + self._elem_bytes
 
-    def node_sizes(self, fill: int = -2) -> list[tuple[int, int]]:
-        """(entry count, listpack bytes) per quicklist node, as appending the elements in order would split them."""
+    def nodes(self, fill: int = -2) -> list[tuple[bool, list[bytes]]]:
+        """(plain, elements) per quicklist node, as pushing the elements at the tail in order would split them
+        (quicklist.c's _quicklistNodeAllowInsert for list-max-listpack-size `fill`); an element of
+        packed_threshold bytes or more gets a PLAIN node of its own."""
         limit_bytes = _NODE_BYTES[min(-fill, 5) - 1] if fill < 0 else _SAFETY_LIMIT
-        limit_count = fill if fill > 0 else 0
-        nodes: list[tuple[int, int]] = []
-        count = 0
-        size = _LISTPACK_HEADER + _LISTPACK_END
+        limit_count = max(fill, 1) if fill >= 0 else 0     # quicklistNodeLimit: fill 0 still means 1 entry
+        nodes: list[tuple[bool, list[bytes]]] = []
+        current: list[bytes] | None = None
+        size = 0
         for element in self:
-            if count and (size + len(element) + _SIZE_ESTIMATE_OVERHEAD > limit_bytes
-                          or (limit_count and count + 1 > limit_count)):
-                nodes.append((count, size))
-                count = 0
+            n = len(element)
+            if n >= PACKED_THRESHOLD:
+                nodes.append((True, [bytes(element)]))
+                current = None
+                continue
+            if current is None or (size + n + _SIZE_ESTIMATE_OVERHEAD > limit_bytes
+                                   or (limit_count and len(current) + 1 > limit_count)):
+                current = []
                 size = _LISTPACK_HEADER + _LISTPACK_END
-            count += 1
+                nodes.append((False, current))
+            current.append(bytes(element))
             size += listpack_entry_size(element)
-        if count:
-            nodes.append((count, size))
         return nodes
+
+    def node_sizes(self, fill: int = -2) -> list[tuple[int, int]]:
+        """(entry count, listpack bytes) per packed quicklist node (see nodes())."""
+        header = _LISTPACK_HEADER + _LISTPACK_END
+        return [(len(elements), header + sum(map(listpack_entry_size, elements)))
+                for plain, elements in self.nodes(fill) if not plain]
 
     def rdb_serialized_length(self) -> int:
         """rdbSavedObjectLen for RDB_TYPE_LIST_QUICKLIST_2 (uncompressed nodes)."""

@@ -22,7 +22,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from typing import ClassVar, NamedTuple
 
-from .._speedups.numbers import string2ll
+from .._speedups.listpack import listpack_encode
 from .._speedups.zset import ZSetCore
 from .encoding import ZSET, rdb_len_size, rdb_string_length
 
@@ -316,17 +316,13 @@ class RedisZSet:
 
     def listpack_blob(self) -> bytes:
         """The listpack Redis 7.0 would hold for this set (member, score, ... ascending): RDB_TYPE_ZSET_LISTPACK's
-        payload. Scores go in as zzlInsertAt writes them: integers (double2ll) in integer form, others as
-        d2string text; members that are canonical integers are integer-encoded too (lpEncodeGetType)."""
-        parts = []
-        count = 0
+        payload. Scores go in as zzlInsertAt writes them: integral ones (double2ll) as integers, others as
+        d2string text; the listpack encoder integer-encodes canonical integer members (lpEncodeGetType)."""
+        items: list[bytes] = []
         for member, score in self._z.items():
-            parts.append(_lp_entry(member))
-            parts.append(_lp_score_entry(score))
-            count += 2
-        body = b"".join(parts)
-        total = 6 + len(body) + 1
-        return (total.to_bytes(4, "little") + min(count, 65535).to_bytes(2, "little") + body + b"\xff")
+            items.append(member)
+            items.append(_lp_score_text(score))
+        return listpack_encode(items)
 
     def rdb_serialized_length(self, string_length: Callable[[bytes], int] | None = None) -> int:
         """rdbSavedObjectLen: the listpack as one RDB string, or (RDB_TYPE_ZSET_2) the count then, from the
@@ -373,54 +369,11 @@ def _lte_max(member: bytes, hi: LexBound) -> bool:
 _LL_HALF = 4611686018427387904.0     # double2ll accepts |d| <= LLONG_MAX/2 (rounded to a double)
 
 
-def _lp_backlen(n: int) -> bytes:
-    """lpEncodeBacklen: the entry length, 7 bits per byte, read from the right."""
-    if n <= 127:
-        return bytes((n,))
-    if n < 16383:
-        return bytes((n >> 7, (n & 127) | 128))
-    if n < 2097151:
-        return bytes((n >> 14, ((n >> 7) & 127) | 128, (n & 127) | 128))
-    if n < 268435455:
-        return bytes((n >> 21, ((n >> 14) & 127) | 128, ((n >> 7) & 127) | 128, (n & 127) | 128))
-    return bytes((n >> 28, ((n >> 21) & 127) | 128, ((n >> 14) & 127) | 128, ((n >> 7) & 127) | 128,
-                  (n & 127) | 128))
-
-
-def _lp_int(v: int) -> bytes:
-    if 0 <= v <= 127:
-        enc = bytes((v,))
-    elif -4096 <= v <= 4095:
-        u = v & 0x1FFF
-        enc = bytes(((u >> 8) | 0xC0, u & 0xFF))
-    elif -32768 <= v <= 32767:
-        enc = b"\xf1" + (v & 0xFFFF).to_bytes(2, "little")
-    elif -(1 << 23) <= v < (1 << 23):
-        enc = b"\xf2" + (v & 0xFFFFFF).to_bytes(3, "little")
-    elif -(1 << 31) <= v < (1 << 31):
-        enc = b"\xf3" + (v & 0xFFFFFFFF).to_bytes(4, "little")
-    else:
-        enc = b"\xf4" + (v & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "little")
-    return enc + _lp_backlen(len(enc))
-
-
-def _lp_entry(item: bytes) -> bytes:
-    number = string2ll(item)
-    if number is not None:
-        return _lp_int(number)
-    n = len(item)
-    if n < 64:
-        enc = bytes((0x80 | n,)) + item
-    elif n < 4096:
-        enc = bytes((0xE0 | (n >> 8), n & 0xFF)) + item
-    else:
-        enc = b"\xf0" + n.to_bytes(4, "little") + item
-    return enc + _lp_backlen(len(enc))
-
-
-def _lp_score_entry(score: float) -> bytes:
+def _lp_score_text(score: float) -> bytes:
+    """A score as zzlInsertAt stores it: integral values within double2ll's range as an integer (which the
+    listpack encoder then stores in integer form), others as d2string's %.17g text."""
     if -_LL_HALF <= score <= _LL_HALF and score == int(score):
-        return _lp_int(int(score))
+        return b"%d" % int(score)
     if math.isinf(score):
-        return _lp_entry(b"inf" if score > 0 else b"-inf")
-    return _lp_entry(b"%.17g" % score)
+        return b"inf" if score > 0 else b"-inf"
+    return b"%.17g" % score

@@ -12,6 +12,8 @@ import os
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .backlog import Backlog
+from .primary import info_lines as primary_info_lines
+from .propagate import Propagator
 
 if TYPE_CHECKING:
     from ..server.instance import Server
@@ -42,6 +44,13 @@ class Replication:
         self.replicas: list[Any] = []   # primary-side links (StreamSink), in attach order
         self.link: Any = None           # replica-side: the link to our primary, None on a primary
         self.stream_db = -1             # db of the last SELECT in the stream; -1: the next write SELECTs
+        self.prop = Propagator(server, self)    # executed commands -> stream (propagate.py)
+        # INFO replication (server/info.py asks this provider); the replica side adds its lines through
+        # `link.info_lines()` (see primary.info_lines).
+        server.replication_info = lambda: primary_info_lines(server)  # type: ignore[attr-defined]
+        server.config.add_apply_hook("repl-backlog-size", self._resize_backlog)
+        if getattr(server, "rdb_save_info", None) is None:
+            server.rdb_save_info = self.save_info  # type: ignore[attr-defined]
 
     # -- ids (PSYNC2) ----------------------------------------------------------------------------------
 
@@ -60,6 +69,24 @@ class Replication:
         # Replicas of the old primary can continue from our offset + 1 (the first byte we never had).
         self.second_offset = self.offset + 1
         self.change_replid()
+        # replicationUnsetMaster's disconnectSlaves: our replicas must learn the new id; they reconnect and
+        # continue (PSYNC with the old id matches replid2), so this costs them only a reconnection.
+        for link in list(self.replicas):
+            link.close()
+
+    def save_info(self) -> dict[str, bytes | int]:
+        """rdbPopulateSaveInfo: the replication fields an RDB carries (persistence/snapshot.py asks), so a
+        restarted server or a replica loading it can PSYNC from there."""
+        link = self.link
+        if link is None:
+            if self.backlog is None:
+                return {}
+            # -1 (no write since the last full sync): 0 is safe, the next write carries a SELECT.
+            stream_db = max(0, self.stream_db)
+        else:
+            client = getattr(link, "client", None)
+            stream_db = client.db.id if client is not None else 0
+        return {"repl-stream-db": stream_db, "repl-id": self.replid.encode(), "repl-offset": self.offset}
 
     # -- backlog ----------------------------------------------------------------------------------------
 
@@ -68,11 +95,37 @@ class Replication:
         if self.backlog is None:
             self.backlog = Backlog(int(self.server.config["repl-backlog-size"]), self.offset + 1)
             self.stream_db = -1     # the next command must carry a SELECT for whoever reads the backlog
+            self._set_propagating(True)
         return self.backlog
+
+    def _resize_backlog(self, old: Any, new: Any) -> None:
+        if self.backlog is not None:
+            self.backlog.resize(int(new))
 
     def free_backlog(self) -> None:
         """freeReplicationBacklog (repl-backlog-ttl elapsed with no replica)."""
         self.backlog = None
+        self._set_propagating(False)
+
+    def attach_fastpath(self, fast: Any) -> None:
+        """Called once the server's fast path exists: keep its propagation hook and its min-replicas hold
+        (every request takes the pipeline, which answers NOREPLICAS) in step with the state and config."""
+        cfg = self.server.config
+
+        def hold(old: Any = None, new: Any = None) -> None:
+            fast.hold = bool(cfg["min-replicas-to-write"] and cfg["min-replicas-max-lag"])
+
+        for name in ("min-replicas-to-write", "min-replicas-max-lag"):
+            cfg.add_apply_hook(name, hold)
+        hold()
+        fast.prop = self.prop if self.prop.on else None
+
+    def _set_propagating(self, on: bool) -> None:
+        # shouldPropagate: commands are watched (in dispatch.call and the fast path) only with a backlog.
+        self.prop.on = on
+        fast = getattr(self.server, "fastpath", None)
+        if fast is not None:
+            fast.prop = self.prop if on else None
 
     # -- the stream -------------------------------------------------------------------------------------
 

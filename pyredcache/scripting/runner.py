@@ -61,11 +61,17 @@ class ScriptRun:
         lc = self.engine.lua_client
         if lc.resp != self.resp:
             lc.set_resp(self.resp)
+        prop = self.engine.server.repl.prop
+        mark = len(prop.pending)
         try:
             # scriptVerifyOOM: only a script that has not written yet may be stopped by OOM.
             flags = _script_call()(lc, argv, self.read_only, self.oom and not self.write_dirty)
         except ReplyError as exc:
             raise ScriptCallError(exc.message) from None
+        finally:
+            if not self.repl_flags & _REPL_REPLICA and len(prop.pending) > mark:
+                # redis.set_repl() without REPL_REPLICA: this call's effects stay off the stream.
+                del prop.pending[mark:]
         if flags & _WRITE:
             self.write_dirty = True
         reply: bytes = lc.out.take()
@@ -76,6 +82,7 @@ class ScriptRun:
 
 
 _SCRIPT_CALL: list[Any] = []
+_REPL_REPLICA = 2   # redis.REPL_REPLICA
 
 
 def _script_call() -> Any:

@@ -122,6 +122,10 @@ class ClientProtocol(asyncio.Protocol):
                 i = fast_run(c, requests, i, server)
             if i >= n or c.flags & _STOP_READING:
                 break
+            if c.blocked is not None:
+                # A plain command blocked its client (WAIT): the rest waits, as after the pipeline's commands.
+                self.defer(requests[i:])
+                break
             argv = requests[i]
             if server.pause_end is not None and server.must_wait(c, argv):
                 self.defer(requests[i:])

@@ -47,6 +47,13 @@ _ALLOW_BUSY = Flag.ALLOW_BUSY
 _BUSY_SCRIPT = errors.BUSY_SCRIPT.encode()
 _OOM = errors.OOM.encode()
 _DENYOOM = Flag.DENYOOM
+_MISCONF = errors.MISCONF.encode()
+_WRITE = Flag.WRITE
+_STALE = Flag.STALE
+_PRIMARY = ClientFlag.PRIMARY
+_READONLY = errors.READONLY_REPLICA.encode()
+_MASTERDOWN = errors.MASTERDOWN.encode()
+_NOREPLICAS = errors.NOREPLICAS.encode()
 _OOM_MULTI_EXEMPT = frozenset({b"exec", b"discard", b"quit", b"reset"})
 _EVAL_NAMES = frozenset({b"eval", b"evalsha", b"eval_ro", b"evalsha_ro"})
 
@@ -111,8 +118,19 @@ def process_command(c: Client, argv: list[bytes]) -> None:
         # A script ran past busy-reply-threshold (scripting/runner.py): only ALLOW_BUSY commands run.
         reject(c, _BUSY_SCRIPT, spec)
         return
-    if c.server.maxmemory_on and c.server.evictor.out_of_memory(argv) and _needs_memory(c, spec, argv):
+    if c.server.maxmemory_on and not c.flags & _PRIMARY and c.server.evictor.out_of_memory(argv) \
+            and _needs_memory(c, spec, argv):
         reject(c, _OOM, spec)
+        return
+    if c.server.persistence.deny_writes and _denied_by_disk_error(c, spec, argv):
+        # stop-writes-on-bgsave-error after a failed BGSAVE (the fast path is off meanwhile).
+        reject(c, _MISCONF, spec)
+        return
+    if c.server.fastpath.hold and _no_good_replicas(c, spec, argv):
+        # min-replicas-to-write / min-replicas-max-lag (the fast path holds every request meanwhile).
+        reject(c, _NOREPLICAS, spec)
+        return
+    if c.server.repl.link is not None and not c.flags & _PRIMARY and _replica_refuses(c, spec, argv):
         return
     flags = c.flags
     if flags:
@@ -152,6 +170,57 @@ def _needs_memory(c: Client, spec: CommandSpec, argv: list[bytes]) -> bool:
     return bool(command_flags(c, spec, argv) & _DENYOOM)
 
 
+def _denied_by_disk_error(c: Client, spec: CommandSpec, argv: list[bytes]) -> bool:
+    """processCommand's MISCONF test: writes (EXEC of a queue holding one) and PING; never the primary link."""
+    if c.flags & ClientFlag.PRIMARY:
+        return False
+    name = (spec.parent or spec).name
+    if name == b"ping":
+        return True
+    if name == b"exec":
+        return any(command_flags(c, queued, queued_argv) & _WRITE for queued, queued_argv in c.multi_queue or ())
+    return bool(command_flags(c, spec, argv) & _WRITE)
+
+
+def _no_good_replicas(c: Client, spec: CommandSpec, argv: list[bytes]) -> bool:
+    """processCommand's checkGoodReplicasStatus test, for writes (EXEC of a queue holding one)."""
+    if (spec.parent or spec).name == b"exec":
+        write = any(command_flags(c, q, qargv) & _WRITE for q, qargv in c.multi_queue or ())
+    else:
+        write = bool(command_flags(c, spec, argv) & _WRITE)
+    if not write:
+        return False
+    from ..replication.primary import primary_of
+
+    return primary_of(c.server).writes_refused()
+
+
+def _replica_refuses(c: Client, spec: CommandSpec, argv: list[bytes]) -> bool:
+    """processCommand on a replica: READONLY for writes (replica-read-only), MASTERDOWN for commands without
+    STALE while the link is down (replica-serve-stale-data no); for EXEC, as its queue says. The fast path is
+    off while we are a replica (replication/replica.py), so every request comes here."""
+    server = c.server
+    cfg = server.config
+    is_exec = (spec.parent or spec).name == b"exec"
+    if cfg["replica-read-only"]:
+        if is_exec:
+            write = any(command_flags(c, q, qargv) & _WRITE for q, qargv in c.multi_queue or ())
+        else:
+            write = bool(command_flags(c, spec, argv) & _WRITE)
+        if write:
+            reject(c, _READONLY, spec)
+            return True
+    if not cfg["replica-serve-stale-data"] and not server.repl.link.connected():
+        if is_exec:
+            stale_denied = any(not q.flags & _STALE for q, _ in c.multi_queue or ())
+        else:
+            stale_denied = not spec.flags & _STALE
+        if stale_denied:
+            reject(c, _MASTERDOWN, spec)
+            return True
+    return False
+
+
 def command_flags(c: Client, spec: CommandSpec, argv: list[bytes]) -> int:
     """getCommandFlags: the row's flags, or for EVAL* of a script with a shebang the flags it declares."""
     if spec.name in _EVAL_NAMES:
@@ -164,18 +233,26 @@ def command_flags(c: Client, spec: CommandSpec, argv: list[bytes]) -> int:
 def call(c: Client, spec: CommandSpec, argv: list[bytes]) -> None:
     """Execute a command: handler, timing, commandstats/errorstats, slowlog, monitors."""
     row = c.cmdstats[spec.index]
+    server = c.server
+    prop = server.repl.prop
+    saved = None
+    if prop.on:
+        # replication/propagate.py: what the command changed goes to the stream when the outermost call ends.
+        saved = prop.enter()
+        dirty = server.dirty
     start = _perf_ns()
     try:
         spec.handler(c, argv)  # type: ignore[misc]
     except ReplyError as exc:
         c.out.error(exc.message)
         row.failed_calls += 1
-        c.server.stats.count_error(exc.message)
+        server.stats.count_error(exc.message)
     except Exception:
         internal_error(c, argv)
         row.failed_calls += 1
     duration_us = (_perf_ns() - start) // 1000
-    server = c.server
+    if saved is not None:
+        prop.leave(c, argv, server.dirty - dirty, saved)
     row.record(duration_us, server.latency_tracking)
     c.last_cmd = spec.log_name
     if duration_us >= server.slowlog_threshold_us >= 0 and not spec.flags & _SKIP_SLOWLOG:
@@ -286,6 +363,10 @@ def script_call(c: Client, argv: list[bytes], read_only: bool, deny_oom: bool = 
         message = _SCRIPT_NOT_ALLOWED
     elif read_only and spec.flags & (Flag.WRITE | Flag.MAY_REPLICATE):
         message = _SCRIPT_READ_ONLY
+    elif spec.flags & _WRITE and _script_on_read_only_replica(c):
+        message = _READONLY
+    elif spec.flags & _WRITE and c.server.fastpath.hold and _no_good_replicas(c, spec, argv):
+        message = _NOREPLICAS
     elif deny_oom and spec.flags & _DENYOOM:
         message = _OOM
     if message is not None:
@@ -294,3 +375,10 @@ def script_call(c: Client, argv: list[bytes], read_only: bool, deny_oom: bool = 
         raise ReplyError(message)
     call(c, spec, argv)
     return spec.flags
+
+
+def _script_on_read_only_replica(c: Client) -> bool:
+    """scriptVerifyWriteCommandAllow: a script's write on a read-only replica, unless the primary's stream
+    runs it."""
+    link = c.server.repl.link
+    return link is not None and not link.applying and bool(c.server.config["replica-read-only"])

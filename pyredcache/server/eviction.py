@@ -198,6 +198,7 @@ class Evictor:
             server.watch_hook(db, key)
         if server.notify_hook is not None:
             server.notify_hook(db, key, b"evicted", Event.EVICTED)
+        server.repl.prop.evicted(db, key)
 
     # -- evictionTimeProc ----------------------------------------------------------------------------------
 

@@ -214,26 +214,29 @@ def _memory(server: Server) -> list[str]:
 
 
 def _persistence(server: Server) -> list[str]:
+    from ..persistence.snapshot import info_fields
+
+    rdb = info_fields(server)
     return [
         "# Persistence",
-        "loading:0",
+        f"loading:{rdb['loading']}",
         "async_loading:0",
         "current_cow_peak:0",
         "current_cow_size:0",
         "current_cow_size_age:0",
         "current_fork_perc:0.00",
-        "current_save_keys_processed:0",
-        "current_save_keys_total:0",
-        f"rdb_changes_since_last_save:{server.dirty}",
-        "rdb_bgsave_in_progress:0",
-        f"rdb_last_save_time:{server.lastsave}",
-        "rdb_last_bgsave_status:ok",
-        "rdb_last_bgsave_time_sec:-1",
-        "rdb_current_bgsave_time_sec:-1",
-        "rdb_saves:0",
-        "rdb_last_cow_size:0",
-        "rdb_last_load_keys_expired:0",
-        "rdb_last_load_keys_loaded:0",
+        f"current_save_keys_processed:{rdb['current_save_keys_processed']}",
+        f"current_save_keys_total:{rdb['current_save_keys_total']}",
+        f"rdb_changes_since_last_save:{rdb['rdb_changes_since_last_save']}",
+        f"rdb_bgsave_in_progress:{rdb['rdb_bgsave_in_progress']}",
+        f"rdb_last_save_time:{rdb['rdb_last_save_time']}",
+        f"rdb_last_bgsave_status:{rdb['rdb_last_bgsave_status']}",
+        f"rdb_last_bgsave_time_sec:{rdb['rdb_last_bgsave_time_sec']}",
+        f"rdb_current_bgsave_time_sec:{rdb['rdb_current_bgsave_time_sec']}",
+        f"rdb_saves:{rdb['rdb_saves']}",
+        f"rdb_last_cow_size:{rdb['rdb_last_cow_size']}",
+        f"rdb_last_load_keys_expired:{rdb['rdb_last_load_keys_expired']}",
+        f"rdb_last_load_keys_loaded:{rdb['rdb_last_load_keys_loaded']}",
         "aof_enabled:0",
         "aof_rewrite_in_progress:0",
         "aof_rewrite_scheduled:0",
@@ -281,9 +284,7 @@ def _stats(server: Server) -> list[str]:
         "instantaneous_input_repl_kbps:0.00",
         "instantaneous_output_repl_kbps:0.00",
         f"rejected_connections:{st.rejected_conn}",
-        "sync_full:0",
-        "sync_partial_ok:0",
-        "sync_partial_err:0",
+        *_sync_stats(server),
         f"expired_keys:{ctx.expired_keys}",
         f"expired_stale_perc:{ctx.expired_stale_perc * 100:.2f}",
         f"expired_time_cap_reached_count:{ctx.expired_time_cap_reached_count}",
@@ -297,8 +298,8 @@ def _stats(server: Server) -> list[str]:
         f"pubsub_channels:{_count(pubsub, 'channels')}",
         f"pubsub_patterns:{_count(pubsub, 'patterns')}",
         f"pubsubshard_channels:{_count(pubsub, 'shard_channels')}",
-        "latest_fork_usec:0",
-        "total_forks:0",
+        f"latest_fork_usec:{server.persistence.latest_fork_usec}",
+        f"total_forks:{server.persistence.total_forks}",
         "migrate_cached_sockets:0",
         "slave_expires_tracked_keys:0",
         "active_defrag_hits:0",
@@ -322,7 +323,26 @@ def _stats(server: Server) -> list[str]:
     ]
 
 
+def _sync_stats(server: Server) -> list[str]:
+    primary = getattr(server, "primary", None)     # replication/primary.py, made by the first replica
+    if primary is None:
+        return ["sync_full:0", "sync_partial_ok:0", "sync_partial_err:0"]
+    return [f"sync_full:{primary.stat_sync_full}", f"sync_partial_ok:{primary.stat_sync_partial_ok}",
+            f"sync_partial_err:{primary.stat_sync_partial_err}"]
+
+
 def _replication(server: Server) -> list[str]:
+    from ..replication.replica import info_fields
+
+    lines = _replication_primary(server)
+    replica = info_fields(server)
+    if replica is not None:
+        # A replica: its link fields stand where "role:master" was (the rest is the same for both roles).
+        lines = [part for line in lines for part in (replica if line.startswith("role:") else [line])]
+    return lines
+
+
+def _replication_primary(server: Server) -> list[str]:
     provider = getattr(server, "replication_info", None)
     if provider is not None:
         return ["# Replication", *provider()]

@@ -18,6 +18,7 @@ from ..clock import Clock
 from ..config import ConfigApplyError
 from ..errors import ReplyError, WrongTypeError
 from ..log import Logger
+from ..persistence.snapshot import Persistence, load_at_startup, prepare_shutdown_save
 from ..replication.state import Replication
 from .client import Client, ClientFlag
 from .eviction import Evictor
@@ -144,12 +145,15 @@ class Server:
         self.script_busy: Any = None
         self.scripting: Any = None
         self.fastpath = self._make_fastpath()
+        self.repl.attach_fastpath(self.fastpath)   # propagation hook and min-replicas hold
         self.config_hooks()
         self.evictor = Evictor(self)
         # client-output-buffer-limit: OutputLimits keeps obuf_mask (the client flags whose class has a limit;
         # see output_limits.CHECK_NORMAL) in step with the config.
         self.obuf_mask = 0
         self.obuf = OutputLimits(self)
+        # persistence/snapshot.py: SAVE/BGSAVE state, save points (a cron hook), INFO persistence fields.
+        self.persistence = Persistence(self)
 
     # ----------------------------------------------------------------------------------- lifecycle
 
@@ -158,11 +162,15 @@ class Server:
         self.loop = asyncio.get_running_loop()
         self.stopped = asyncio.Event()
         self.log.server_initialized()
+        load_at_startup(self)   # raises RdbLoadError (logged) on a dump that cannot be loaded
         await self._listen()
         # 7.0.15 prints "Ready to accept connections"; the issue asks for 7.2's wording with " tcp",
         # which still contains the 7.0 text that scripts grep for.
         self.log.notice("Ready to accept connections tcp")
         self._schedule_cron()
+        from ..replication.replica import start_from_config
+
+        start_from_config(self)     # the `replicaof` directive
 
     async def _listen(self) -> None:
         from .connection import ClientProtocol
@@ -216,15 +224,28 @@ class Server:
         self.log.from_signal_handler(f"Received {name} scheduling shutdown...")
         self.shutdown_requested = name
         assert self.loop is not None
-        self.loop.call_soon(self.shutdown)
+        self.loop.call_soon(self._shutdown_from_signal, name)
 
-    def shutdown(self) -> None:
-        """prepareForShutdown + the final steps: close listeners and clients, then signal stop."""
+    def _shutdown_from_signal(self, name: str) -> None:
+        if not self.shutdown():
+            self.shutdown_requested = None
+            self.log.warning(f"{name} received but errors trying to shut down the server, check the logs for "
+                             "more information")
+
+    def shutdown(self, save: bool = False, nosave: bool = False, force: bool = False) -> bool:
+        """prepareForShutdown + the final steps: final RDB save, close listeners and clients, then signal stop.
+
+        False when the final save failed (without ``force``): the server keeps running."""
         self.log.warning("User requested shutdown...")
+        if not prepare_shutdown_save(self, save, nosave, force):
+            return False
         if self.cron_handle is not None:
             self.cron_handle.cancel()
         if self.listeners is not None:
             self.listeners.close()
+        primary = getattr(self, "primary", None)
+        if primary is not None:
+            primary.flush_links()   # the stream gathered for replicas this loop turn goes out first
         for c in list(self.clients.values()):
             c.flush()
             c.close()
@@ -238,6 +259,7 @@ class Server:
         self.log.warning("Redis is now ready to exit, bye bye...")
         if self.stopped is not None:
             self.stopped.set()
+        return True
 
     def _make_fastpath(self) -> FastPath:
         """The plain-request fast path, taught every plain command under its usual spellings."""
@@ -385,7 +407,7 @@ class Server:
             self.cron_loops += 1
             now = time.monotonic()
             self.ctx.now_ms = self.clock.now_ms()
-            if self.ctx.active_expire_enabled:
+            if self.ctx.active_expire_enabled and self.repl.link is None:   # a replica waits for DELs
                 hz = max(1, int(self.config["hz"]))
                 budget_us = 1_000_000 * _ACTIVE_EXPIRE_CPU_PERCENT // hz // 100
                 per_db = max(1, budget_us // max(1, len(self.dbs)))

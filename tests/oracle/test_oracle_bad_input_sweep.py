@@ -17,6 +17,7 @@ from helpers.rawclient import RawClient, encode_command
 
 from pyredcache.commands import TABLE
 from pyredcache.commands.table import CommandSpec
+from pyredcache.persistence.dump import create_dump_payload
 
 pytestmark = pytest.mark.oracle
 
@@ -37,7 +38,12 @@ SEED: list[tuple[str, ...]] = [
 ]
 
 # One valid invocation per command, on keys of the right type: the base for the wrong-type and arity cases.
-TEMPLATES: dict[str, tuple[str, ...]] = {
+# A DUMP payload of the string "val", byte-identical to redis-server's, for the RESTORE template.
+_PAYLOAD = create_dump_payload(b"val")
+
+TEMPLATES: dict[str, tuple[str | bytes, ...]] = {
+    "wait": ("WAIT", "0", "0"),
+    "dump": ("DUMP", "str"), "restore": ("RESTORE", "newkey", "0", _PAYLOAD),
     # string
     "get": ("GET", "str"), "set": ("SET", "str", "v"), "setnx": ("SETNX", "str", "v"),
     "setex": ("SETEX", "str", "10", "v"), "psetex": ("PSETEX", "str", "10000", "v"), "getset": ("GETSET", "str", "v"),
@@ -171,7 +177,13 @@ _RANGE_BAD = [("x", "1"), ("0", "x"), ("1.5", "2"), (I64_OVER, "1"), ("100", "20
               ("-1", "-100"), (I64_MIN, I64_MAX)]
 
 # Explicit bad inputs per command (bad numbers, out-of-range indexes, option syntax errors, odd paths).
-BAD: dict[str, list[tuple[str, ...]]] = {
+BAD: dict[str, list[tuple[str | bytes, ...]]] = {
+    "restore": [("RESTORE", "str", "0", _PAYLOAD), ("RESTORE", "k", "-1", _PAYLOAD), ("RESTORE", "k", "x", _PAYLOAD),
+                ("RESTORE", "k", "0", "bad"), ("RESTORE", "k", "0", _PAYLOAD, "IDLETIME", "-1"),
+                ("RESTORE", "k", "0", _PAYLOAD, "FREQ", "256"), ("RESTORE", "k", "0", _PAYLOAD, "FOO"),
+                ("RESTORE", "k", "0", _PAYLOAD, "IDLETIME"), ("RESTORE", "k", "0", _PAYLOAD[:-1] + b"x")],
+    "wait": [("WAIT", "x", "0"), ("WAIT", "0", "x"), ("WAIT", "0", "-1"), ("WAIT", I64_OVER, "0"),
+             ("WAIT", "0", I64_OVER), ("WAIT", "-1", "0"), ("WAIT", "0", "1.5")],
     "set": [("SET", "str", "v", "EX", "0"), ("SET", "str", "v", "EX", "-1"), ("SET", "str", "v", "EX", "abc"),
             ("SET", "str", "v", "PX", I64_MAX), ("SET", "str", "v", "EX", I64_MAX), ("SET", "str", "v", "EX", "1.5"),
             ("SET", "str", "v", "NX", "XX"), ("SET", "str", "v", "EX", "10", "PX", "100"),
@@ -417,7 +429,7 @@ def _generated(row: CommandSpec) -> tuple[list[tuple[str, ...]], list[tuple[str,
     cases = [c for c in cases if len(c) >= depth]
     typed: list[tuple[str, ...]] = []
     if row.fullname not in NOT_TYPED:
-        keys = row.get_keys([a.encode() for a in tpl])
+        keys = row.get_keys([a if isinstance(a, bytes) else a.encode() for a in tpl])
         for wrong in WRONG_KEYS[row.group]:
             for pos in keys:
                 typed.append((*tpl[:pos], wrong, *tpl[pos + 1:]))

@@ -24,6 +24,7 @@ from helpers.wait import wait_until
 
 from pyredcache.commands import TABLE
 from pyredcache.commands.table import Flag, lookup_command
+from pyredcache.persistence.dump import create_dump_payload
 
 pytestmark = pytest.mark.oracle
 
@@ -32,7 +33,9 @@ GROUPS = ("string", "list", "hash", "set", "sorted-set", "bitmap", "hyperloglog"
 # Replies that are unordered collections (hashtable iteration order differs between implementations).
 UNORDERED = {"SPOP"}
 
-Step = tuple[str, ...]
+Step = tuple[str | bytes, ...]
+# A DUMP payload of the string "val" (byte-identical to redis-server's DUMP of it) for the RESTORE scripts.
+_PAYLOAD = create_dump_payload(b"val")
 
 WRITE_CASES: dict[str, list[Step]] = {
     # ----------------------------------------------------------------------------------------- string
@@ -193,6 +196,10 @@ WRITE_CASES: dict[str, list[Step]] = {
     "pexpireat": [("SET", "a", "1"), ("PEXPIREAT", "a", "9999999999999"), ("PEXPIREAT", "a", "9999999999998", "GT"),
                   ("PEXPIREAT", "nokey", "9999999999999"), ("PEXPIREAT", "a", "1")],
     "persist": [("SET", "a", "1", "EX", "100"), ("PERSIST", "a"), ("PERSIST", "a"), ("PERSIST", "nokey")],
+    "restore": [("RESTORE", "a", "0", _PAYLOAD), ("RESTORE", "a", "0", _PAYLOAD),
+                ("RESTORE", "a", "0", _PAYLOAD, "REPLACE"), ("RESTORE", "b", "100000", _PAYLOAD),
+                ("RESTORE", "c", "1", _PAYLOAD, "ABSTTL"), ("RESTORE", "a", "1", _PAYLOAD, "ABSTTL", "REPLACE"),
+                ("RESTORE", "d", "0", "garbage"), ("RESTORE", "b", "0", _PAYLOAD, "REPLACE", "IDLETIME", "10")],
     "sort": [("RPUSH", "l", "3", "1", "2"), ("SORT", "l"), ("SORT", "l", "STORE", "d"), ("SORT", "nol", "STORE", "d"),
              ("SORT", "l", "LIMIT", "5", "5", "STORE", "d"), ("SORT", "l", "DESC", "STORE", "e"),
              ("SORT", "nol", "STORE", "nod"), ("SORT", "l", "STORE", "l"), ("SORT", "l", "ALPHA", "DESC", "STORE", "l")],
@@ -228,7 +235,7 @@ READ_CASES: dict[str, list[Step]] = {
     "pexpiretime": [("PEXPIRETIME", "x")], "object|encoding": [("OBJECT", "ENCODING", "x")],
     "object|freq": [],          # errors without an LFU maxmemory-policy, before any lookup
     "object|idletime": [("OBJECT", "IDLETIME", "x")], "object|refcount": [("OBJECT", "REFCOUNT", "x")],
-    "sort_ro": [("SORT_RO", "x")], "expired": [("SET", "e", "1", "PXAT", "1"), ("GET", "e"), ("EXISTS", "e")],
+    "sort_ro": [("SORT_RO", "x")], "dump": [("DUMP", "x")], "expired": [("SET", "e", "1", "PXAT", "1"), ("GET", "e"), ("EXISTS", "e")],
 }
 
 # Write commands meeting keys whose TTL has passed but that are still stored (expired lazily by the write's
@@ -438,7 +445,7 @@ def test_write_command_dirty_and_watch(oracle, name):
     try:
         wrong = []
         for step in WRITE_CASES[name]:
-            argv = [a.encode() for a in step]
+            argv = [a if isinstance(a, bytes) else a.encode() for a in step]
             spec = lookup_command(argv)
             keys = [argv[i] for i in spec.get_keys(argv)] if spec is not None else []
             for w in watchers:

@@ -1,0 +1,3 @@
+"""Type stubs for pyredcache._speedups.crc64 (Redis's CRC-64/Jones for RDB files and DUMP payloads)."""
+
+def crc64(crc: int, data: bytes | bytearray | memoryview) -> int: ...

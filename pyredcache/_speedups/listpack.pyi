@@ -1,0 +1,6 @@
+"""Type stubs for pyredcache._speedups.listpack (Redis 7.0 listpack blobs)."""
+
+from collections.abc import Iterable
+
+def listpack_encode(items: Iterable[bytes | bytearray | memoryview]) -> bytes: ...
+def listpack_entries(blob: bytes | bytearray | memoryview) -> list[bytes]: ...
