@@ -121,6 +121,13 @@ _IMPLEMENTED: Final = frozenset({
     # the replica side (replication/replica.py)
     "replicaof", "masterauth", "masteruser", "repl-timeout", "replica-read-only", "replica-serve-stale-data",
     "replica-announce-ip", "replica-announce-port", "replica-priority", "replica-announced",
+    # the primary side (replication/primary.py, propagate.py)
+    "repl-backlog-size", "repl-backlog-ttl", "repl-diskless-sync", "repl-diskless-sync-delay",
+    "repl-diskless-sync-max-replicas", "repl-ping-replica-period", "min-replicas-to-write", "min-replicas-max-lag",
+    "repl-diskless-load",
+    # persistence (persistence/snapshot.py) and eviction (server/eviction.py)
+    "rdbcompression", "rdbchecksum", "stop-writes-on-bgsave-error", "maxmemory-eviction-tenacity",
+    "lfu-log-factor", "lfu-decay-time", "list-max-listpack-size",
 })
 
 

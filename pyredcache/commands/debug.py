@@ -14,6 +14,10 @@ from typing import TYPE_CHECKING, Final
 
 from .. import errors
 from ..datatypes.encoding import encoding_name, is_shared_integer, rdb_len_size, string_int_value, type_name
+from ..datatypes.hashes import Hash
+from ..datatypes.lists import RedisList
+from ..datatypes.sets import RedisSet
+from ..datatypes.zsets import RedisZSet
 from ..errors import ReplyError
 from ..persistence.rdb import encode_value
 from .args import parse_int
@@ -282,16 +286,31 @@ def mix_digest(digest: bytearray, data: bytes) -> None:
 def object_digest(db: Db, key: bytes, value: object, digest: bytearray) -> bytearray:
     """xorObjectDigest: mix one value (its type, contents and whether it has a TTL) into ``digest``.
 
-    Non-string values contribute through ``value.debug_digest(digest, mix_digest, xor_digest)``.
+    Lists mix their elements in order; sets XOR their members; hashes and sorted sets XOR one sub-digest per
+    field/value or member/score pair (the score as "%.17g" text), so their order does not matter.
     """
     tname = type_name(value)
     mix_digest(digest, struct.pack(">I", _TYPE_CODES.get(tname, 5)))
     if tname == b"string":
         mix_digest(digest, bytes(value))  # type: ignore[call-overload]
-    else:
-        contribute = getattr(value, "debug_digest", None)
-        if contribute is not None:
-            contribute(digest, mix_digest, xor_digest)
+    elif isinstance(value, RedisList):
+        for item in value:
+            mix_digest(digest, bytes(item))
+    elif isinstance(value, RedisSet):
+        for member in value:
+            xor_digest(digest, member)
+    elif isinstance(value, Hash):
+        for field, field_value in value.items():
+            pair = bytearray(20)
+            mix_digest(pair, field)
+            mix_digest(pair, field_value)
+            xor_digest(digest, bytes(pair))
+    elif isinstance(value, RedisZSet):
+        for member, score in value.range_by_rank(0, len(value) - 1, False):
+            pair = bytearray(20)
+            mix_digest(pair, member)
+            mix_digest(pair, b"%.17g" % score)
+            xor_digest(digest, bytes(pair))
     if db.get_expire(key) != -1:
         xor_digest(digest, b"!!expire!!")
     return digest

@@ -593,8 +593,10 @@ class ReplicaLink:
 # -- becoming a replica / a primary (replicationSetMaster / replicationUnsetMaster) ------------------------
 
 
-def set_primary(server: Server, host: str, port: int, *, from_config: bool = False) -> None:
-    """Follow host:port from now on (keeping the data until a full sync replaces it)."""
+def set_primary(server: Server, host: str, port: int, *, from_config: bool = False,
+                cached: tuple[str, int, int] | None = None) -> None:
+    """Follow host:port from now on (keeping the data until a full sync replaces it). `cached` is a
+    (replid, offset, stream db) history to offer in the first PSYNC (start-up from a replica's own dump)."""
     from ..log import ROLE_REPLICA
 
     repl = server.repl
@@ -608,6 +610,9 @@ def set_primary(server: Server, host: str, port: int, *, from_config: bool = Fal
             psync = old.psync
         old.stop()
     link = ReplicaLink(server, host, port)
+    if cached is not None:
+        repl.replid, repl.offset, link.stream_dbid = cached
+        psync = (repl.replid, repl.offset + 1)
     link.psync = psync
     repl.link = link
     server.role = "slave"
@@ -645,10 +650,28 @@ def unset_primary(server: Server) -> None:
 
 
 def start_from_config(server: Server) -> None:
-    """The `replicaof` directive: start as a replica of it (called once the listeners are up)."""
+    """The `replicaof` directive: start as a replica of it (called once the listeners are up). When the dump
+    loaded at start-up carries our primary's replication id and offset, they become a cached primary, so
+    the first PSYNC can continue partially (loadDataFromDisk + replicationCacheMasterUsingMyself)."""
     target = server.config["replicaof"]
-    if target is not None and not server.config["cluster-enabled"]:
-        set_primary(server, str(target[0]), int(target[1]), from_config=True)
+    if target is None or server.config["cluster-enabled"]:
+        return
+    set_primary(server, str(target[0]), int(target[1]), from_config=True, cached=_history_from_dump(server))
+
+
+def _history_from_dump(server: Server) -> tuple[str, int, int] | None:
+    """(repl-id, repl-offset, repl-stream-db) from the aux fields of the dump loaded at start-up, if usable."""
+    aux = getattr(server.persistence, "last_load_aux", {})
+    try:
+        replid = aux["repl-id"].decode()
+        offset = int(aux["repl-offset"])
+        stream_db = int(aux.get("repl-stream-db", b"-1"))
+    except (KeyError, ValueError, UnicodeDecodeError):
+        return None
+    # Older dumps may say repl-stream-db -1 ("not important"): Redis does not trust those for a PSYNC.
+    if len(replid) != 40 or offset < 0 or stream_db < 0:
+        return None
+    return replid, offset, stream_db
 
 
 def info_fields(server: Server) -> list[str] | None:

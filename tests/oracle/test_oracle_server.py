@@ -339,6 +339,25 @@ def test_debug_digest_of_a_dataset(dbg: Oracle) -> None:
     dbg.do("DEBUG", "DIGEST-VALUE", "a", "b", "c", "t")
 
 
+def test_debug_digest_of_every_type(dbg: Oracle) -> None:
+    """Lists mix in order, sets XOR, hashes and zsets XOR per pair (scores as %.17g): same digests as Redis,
+    whatever the encoding or the insertion order."""
+    dbg.do("RPUSH", "l", "a", "b", "1", "-5")
+    dbg.do("SADD", "s1", "1", "2", "300")
+    dbg.do("SADD", "s2", "x", "y", "z")
+    dbg.do("HSET", "h1", "f", "v", "n", "12")
+    dbg.do("HSET", "h2", *[f"f{i}" for i in range(200) for _ in (0, 1)])
+    dbg.do("ZADD", "z1", "1", "a", "2.5", "b", "-0", "c", "1e300", "d", "inf", "e")
+    dbg.do("ZADD", "z2", *[str(i / 3) if j == 0 else f"m{i}" for i in range(200) for j in (0, 1)])
+    dbg.do("PFADD", "hll", "a", "b")
+    dbg.do("EXPIRE", "z1", "100")
+    for key in ("l", "s1", "s2", "h1", "h2", "z1", "z2", "hll"):
+        dbg.do("DEBUG", "DIGEST-VALUE", key)
+    dbg.do("DEBUG", "DIGEST")
+    dbg.do("SADD", "s3", "z", "y", "x")
+    dbg.do("DEBUG", "DIGEST-VALUE", "s2", "s3")
+
+
 def test_debug_populate(dbg: Oracle) -> None:
     dbg.do("SET", "key:1", "mine")
     dbg.do("DEBUG", "POPULATE", "5")

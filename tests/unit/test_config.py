@@ -603,7 +603,7 @@ def test_not_implemented_in_use() -> None:
     c = Config()
     c.load_text("hz 20\nactivedefrag no\nlfu-log-factor 20\nrepl-timeout 60\nrename-command get g\n"
                 "appendfsync always\n")
-    assert c.not_implemented_in_use() == ["appendfsync", "lfu-log-factor", "rename-command"]
+    assert c.not_implemented_in_use() == ["appendfsync", "rename-command"]
     assert Config().not_implemented_in_use() == []
 
 
