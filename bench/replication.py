@@ -156,8 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|")
     for name, key in (("SET/s at the primary", "set_ops"), ("mean lag (bytes)", "lag_mean_bytes"),
                       ("max lag (bytes)", "lag_max_bytes"), ("catch-up after load (s)", "catch_up_s")):
-        ratio = py[key] / rd[key] if rd[key] else float("nan")
-        print(f"| {name} | {py[key]:,} | {rd[key]:,} | {ratio:.2f}x |")
+        ratio = f"{py[key] / rd[key]:.2f}x" if rd[key] else "n/a"
+        print(f"| {name} | {py[key]:,} | {rd[key]:,} | {ratio} |")
     result = {"started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
               "duration_s": round(time.time() - started, 1), "settings": vars(args), "versions": versions(),
               "full_sync": syncs, "lag": lags}

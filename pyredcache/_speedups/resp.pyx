@@ -355,6 +355,52 @@ cdef inline int format_line(char* out, char prefix, int64_t value) noexcept:
     return k + 2
 
 
+cdef inline Py_ssize_t _line_len(Py_ssize_t value) noexcept:
+    # Length of format_line's output for a non-negative value: prefix, digits, CRLF.
+    cdef Py_ssize_t digits = 1
+    while value >= 10:
+        value //= 10
+        digits += 1
+    return digits + 3
+
+
+def encode_command(list argv not None):
+    """A command as a RESP multibulk (*n, then $len/arg per argument): the replication stream's unit.
+    Arguments are bytes or bytearray."""
+    cdef Py_ssize_t n = len(argv), total, i, size, k
+    cdef char* out
+    cdef bytes result
+    cdef object arg
+    total = _line_len(n)
+    for i in range(n):
+        arg = argv[i]
+        if type(arg) is bytes:
+            size = PyBytes_GET_SIZE(arg)
+        elif isinstance(arg, bytearray):
+            size = PyByteArray_GET_SIZE(arg)
+        else:
+            raise TypeError(f"command arguments must be bytes, not {type(arg).__name__}")
+        total += _line_len(size) + size + 2
+    result = PyBytes_FromStringAndSize(NULL, total)
+    out = PyBytes_AS_STRING(result)
+    k = format_line(out, b'*', n)
+    for i in range(n):
+        arg = argv[i]
+        if type(arg) is bytes:
+            size = PyBytes_GET_SIZE(arg)
+            k += format_line(out + k, b'$', size)
+            memcpy(out + k, PyBytes_AS_STRING(arg), size)
+        else:
+            size = PyByteArray_GET_SIZE(arg)
+            k += format_line(out + k, b'$', size)
+            memcpy(out + k, PyByteArray_AS_STRING(arg), size)
+        k += size
+        out[k] = b'\r'
+        out[k + 1] = b'\n'
+        k += 2
+    return result
+
+
 cdef class ReplyWriter:
     """Append-only RESP2/RESP3 reply buffer. take() returns the bytes written so far and empties it."""
     cdef char* buf

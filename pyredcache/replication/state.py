@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .._speedups.resp import encode_command
 from .backlog import Backlog
 from .primary import info_lines as primary_info_lines
 from .propagate import Propagator
@@ -148,11 +149,3 @@ class Replication:
             self.feed(b"*2\r\n$6\r\nSELECT\r\n$%d\r\n%b\r\n" % (len(db), db))
             self.stream_db = dbid
         self.feed(encode_command(argv))
-
-
-def encode_command(argv: list[bytes]) -> bytes:
-    """A command as RESP multibulk, the way the stream carries it."""
-    parts = [b"*%d\r\n" % len(argv)]
-    for arg in argv:
-        parts.append(b"$%d\r\n%b\r\n" % (len(arg), arg))
-    return b"".join(parts)
