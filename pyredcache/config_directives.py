@@ -127,7 +127,7 @@ _IMPLEMENTED: Final = frozenset({
     "repl-diskless-load",
     # persistence (persistence/snapshot.py) and eviction (server/eviction.py)
     "rdbcompression", "rdbchecksum", "stop-writes-on-bgsave-error", "maxmemory-eviction-tenacity",
-    "lfu-log-factor", "lfu-decay-time", "list-max-listpack-size",
+    "lfu-log-factor", "lfu-decay-time", "list-max-listpack-size", "replica-ignore-maxmemory",
 })
 
 

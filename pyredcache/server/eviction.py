@@ -123,8 +123,11 @@ class Evictor:
     # -- performEvictions ----------------------------------------------------------------------------------
 
     def _safe(self) -> bool:
-        # isSafeToPerformEvictions: not while a busy script yields, nor while clients are paused.
+        # isSafeToPerformEvictions: not while a busy script yields, nor while clients are paused, nor on a
+        # replica that leaves memory to its primary (replica-ignore-maxmemory: the primary's DELs evict).
         server = self.server
+        if server.repl.link is not None and server.config["replica-ignore-maxmemory"]:
+            return False
         return server.script_busy is None and server.pause_end is None
 
     def perform_evictions(self, request: int = 0) -> int:

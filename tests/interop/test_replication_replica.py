@@ -485,3 +485,24 @@ def test_psync2_continue_with_promoted_sibling(primary: ServerProcess, replica_o
     _wait_same(sibling, ours)
     log = open(ours.logfile).read()
     assert f"Master replication ID changed to {new_id}" in log
+
+
+def test_replica_ignores_maxmemory_until_told_otherwise(primary: ServerProcess, replica_of: Any) -> None:
+    """replica-ignore-maxmemory yes (the default): a replica over its maxmemory evicts nothing itself (the
+    primary's DELs manage its memory), as a redis-server replica does."""
+    ours = replica_of(primary)
+    theirs = replica_of(primary, "redis")
+    p = _client(primary)
+    for sp in (ours, theirs):
+        _client(sp).config_set("maxmemory-policy", "allkeys-lru")
+        _client(sp).config_set("maxmemory", 1)
+    pipe = p.pipeline(transaction=False)
+    for i in range(200):
+        pipe.set(f"k{i}", "v" * 50)
+    pipe.execute()
+    _wait_same(primary, ours)
+    _wait_same(primary, theirs)
+    for sp in (ours, theirs):
+        c = _client(sp)
+        assert c.get("k0") == b"v" * 50    # reads still work over the limit
+        assert c.dbsize() == 200 and int(c.info("stats")["evicted_keys"]) == 0
