@@ -114,23 +114,24 @@ def process_command(c: Client, argv: list[bytes]) -> None:
     if not c.authenticated and not spec.flags & _NO_AUTH:
         reject(c, errors.NOAUTH, spec)
         return
-    if c.server.script_busy is not None and not spec.flags & _ALLOW_BUSY:
+    server = c.server
+    if server.script_busy is not None and not spec.flags & _ALLOW_BUSY:
         # A script ran past busy-reply-threshold (scripting/runner.py): only ALLOW_BUSY commands run.
         reject(c, _BUSY_SCRIPT, spec)
         return
-    if c.server.maxmemory_on and not c.flags & _PRIMARY and c.server.evictor.out_of_memory(argv) \
+    if server.maxmemory_on and not c.flags & _PRIMARY and server.evictor.out_of_memory(argv) \
             and _needs_memory(c, spec, argv):
         reject(c, _OOM, spec)
         return
-    if c.server.persistence.deny_writes and _denied_by_disk_error(c, spec, argv):
+    if server.persistence.deny_writes and _denied_by_disk_error(c, spec, argv):
         # stop-writes-on-bgsave-error after a failed BGSAVE (the fast path is off meanwhile).
         reject(c, _MISCONF, spec)
         return
-    if c.server.fastpath.hold and _no_good_replicas(c, spec, argv):
+    if server.fastpath.hold and _no_good_replicas(c, spec, argv):
         # min-replicas-to-write / min-replicas-max-lag (the fast path holds every request meanwhile).
         reject(c, _NOREPLICAS, spec)
         return
-    if c.server.repl.link is not None and not c.flags & _PRIMARY and _replica_refuses(c, spec, argv):
+    if server.repl.link is not None and not c.flags & _PRIMARY and _replica_refuses(c, spec, argv):
         return
     flags = c.flags
     if flags:
@@ -148,11 +149,10 @@ def process_command(c: Client, argv: list[bytes]) -> None:
                 c.multi_queue.append((spec, argv))
                 queued = argv_bytes(argv)
                 c.multi_bytes += queued
-                c.server.memory_extra += queued
+                server.memory_extra += queued
             c.out.raw(b"+QUEUED\r\n")
             return
     call(c, spec, argv)
-    server = c.server
     if server.ready_keys and server.script_busy is None:
         # handleClientsBlockedOnKeys: clients blocked on keys this command (or EXEC, or script) made ready.
         server.serve_ready_keys()
