@@ -110,6 +110,29 @@ cdef inline int _int_encoding(int64_t v, uint8_t* buf) noexcept nogil:
     return 1 + k
 
 
+cdef Py_ssize_t _entry_size(const uint8_t* s, Py_ssize_t n) except -1:
+    # One entry's bytes in a listpack: lpEncodeGetType's encoding (integer or 6/12/32-bit string) + backlen.
+    cdef int64_t v
+    cdef uint8_t intbuf[9]
+    cdef Py_ssize_t enc_size
+    if _string_to_int64(s, n, &v):
+        enc_size = _int_encoding(v, intbuf)
+    elif n < 64:
+        enc_size = 1 + n
+    elif n < 4096:
+        enc_size = 2 + n
+    else:
+        if n > 0xFFFFFFFF:
+            raise ValueError("listpack: element too large")
+        enc_size = 5 + n
+    return enc_size + _backlen_size(enc_size)
+
+
+def listpack_entry_size(const uint8_t[::1] item not None) -> int:
+    """Bytes one element takes in a listpack (encoding, data and back-length), as listpack_encode sizes it."""
+    return _entry_size(&item[0] if item.shape[0] else <const uint8_t*>b"", item.shape[0])
+
+
 def listpack_encode(items) -> bytes:
     """A listpack holding ``items`` (a sequence of bytes) in order, byte-identical to the one Redis 7.0 builds
     by lpAppend-ing them one by one (canonical int64 strings become integer entries)."""
@@ -117,7 +140,6 @@ def listpack_encode(items) -> bytes:
     cdef Py_ssize_t count = len(seq)
     cdef Py_ssize_t total = HDR_SIZE + 1
     cdef Py_ssize_t i, n, enc_size
-    cdef uint8_t intbuf[9]
     cdef int64_t v
     cdef const uint8_t* s
     cdef bytes item
@@ -127,19 +149,7 @@ def listpack_encode(items) -> bytes:
     # First pass: sizes only (integer entries are re-encoded in the second pass; cheaper than caching).
     for i in range(count):
         item = <bytes>seq[i]
-        s = <const uint8_t*>PyBytes_AS_STRING(item)
-        n = PyBytes_GET_SIZE(item)
-        if _string_to_int64(s, n, &v):
-            enc_size = _int_encoding(v, intbuf)
-        elif n < 64:
-            enc_size = 1 + n
-        elif n < 4096:
-            enc_size = 2 + n
-        else:
-            if n > 0xFFFFFFFF:
-                raise ValueError("listpack: element too large")
-            enc_size = 5 + n
-        total += enc_size + _backlen_size(enc_size)
+        total += _entry_size(<const uint8_t*>PyBytes_AS_STRING(item), PyBytes_GET_SIZE(item))
     if total > 0xFFFFFFFF:
         raise ValueError("listpack too large")
     out = PyBytes_FromStringAndSize(NULL, total)

@@ -10,7 +10,8 @@ from collections import deque
 from collections.abc import Iterable
 from typing import ClassVar, Final, SupportsIndex
 
-from .encoding import LIST, element_size, rdb_len_size, string_int_value, sum_sizes
+from .._speedups.listpack import listpack_entry_size
+from .encoding import LIST, element_size, rdb_len_size, sum_sizes
 
 ENC_QUICKLIST: Final = b"quicklist"
 
@@ -23,40 +24,6 @@ _SIZE_ESTIMATE_OVERHEAD: Final = 8
 PACKED_THRESHOLD: Final = 1 << 30
 _LISTPACK_HEADER: Final = 6     # total bytes (4) + element count (2)
 _LISTPACK_END: Final = 1
-
-
-def _backlen_size(n: int) -> int:
-    if n <= 127:
-        return 1
-    if n < 16383:
-        return 2
-    if n < 2097151:
-        return 3
-    if n < 268435455:
-        return 4
-    return 5
-
-
-def listpack_entry_size(element: bytes | bytearray) -> int:
-    """Bytes one element takes in a listpack (encoding byte(s), data and back-length)."""
-    number = string_int_value(bytes(element)) if len(element) <= 20 else None
-    if number is not None:
-        if 0 <= number <= 127:
-            size = 1
-        elif -4096 <= number <= 4095:
-            size = 2
-        elif -(1 << 15) <= number < 1 << 15:
-            size = 3
-        elif -(1 << 23) <= number < 1 << 23:
-            size = 4
-        elif -(1 << 31) <= number < 1 << 31:
-            size = 5
-        else:
-            size = 9
-    else:
-        n = len(element)
-        size = n + (1 if n < 64 else 2 if n < 4096 else 5)
-    return size + _backlen_size(size)
 
 
 _getsizeof = sys.getsizeof

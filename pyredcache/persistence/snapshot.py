@@ -195,14 +195,15 @@ def _policy_flags(server: Server) -> tuple[bool, bool]:
 
 # ---------------------------------------------------------------------------------------------- writing
 
-def write_snapshot(server: Server, out: BinaryIO) -> None:
-    """The RDB payload of the whole dataset into ``out`` (a seekable binary file when rdbchecksum is off)."""
+def write_snapshot(server: Server, out: BinaryIO, aux: dict[str, bytes | int] | None = None) -> None:
+    """The RDB payload of the whole dataset into ``out``, with the server's aux fields unless ``aux`` is given.
+    With rdbchecksum off a seekable file gets 8 zero bytes as its checksum (a pipe keeps the real one)."""
     from .rdb import write_rdb
 
     lru, lfu = _policy_flags(server)
-    write_rdb(out, server.dbs, aux_fields(server), lru=lru, lfu=lfu,
+    write_rdb(out, server.dbs, aux_fields(server) if aux is None else aux, lru=lru, lfu=lfu,
               compress=bool(server.config["rdbcompression"]), list_fill=int(server.config["list-max-listpack-size"]))
-    if not server.config["rdbchecksum"]:
+    if not server.config["rdbchecksum"] and out.seekable():
         # rdbchecksum no: the trailing CRC64 is written as 8 zero bytes.
         out.flush()
         out.seek(-8, os.SEEK_END)
@@ -332,21 +333,27 @@ def start_bgsave(server: Server, on_done: Callable[[bool], None] | None = None) 
     return True
 
 
+def prepare_fork_child() -> None:
+    """First thing in a forked child that writes a snapshot (BGSAVE, a diskless full sync): detach it from
+    the parent's signal plumbing (the loop's wakeup fd) and stop the collector (no pass, and no finalizers of
+    the parent's objects, in the child)."""
+    try:
+        signal.set_wakeup_fd(-1)
+    except (ValueError, OSError):
+        pass
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGCHLD):
+        try:
+            signal.signal(sig, signal.SIG_DFL)
+        except (ValueError, OSError):
+            pass
+    gc.disable()
+
+
 def _child(server: Server, info_fd: int) -> None:
     """The BGSAVE child: write the snapshot and leave through os._exit (no atexit, no stdio flush, no loop)."""
     code = 1
     try:
-        # The parent's signal plumbing (the loop's wakeup fd) must not see this process's signals.
-        try:
-            signal.set_wakeup_fd(-1)
-        except (ValueError, OSError):
-            pass
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGCHLD):
-            try:
-                signal.signal(sig, signal.SIG_DFL)
-            except (ValueError, OSError):
-                pass
-        gc.disable()   # no collector pass (and no finalizers of the parent's objects) in the child
+        prepare_fork_child()
         if rdb_save(server):
             cow = _private_dirty()
             mb = cow >> 20

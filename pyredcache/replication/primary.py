@@ -9,9 +9,7 @@ BGSAVE of persistence/snapshot.py and sends the file as `$<len>` + bytes.
 """
 from __future__ import annotations
 
-import gc
 import os
-import signal
 import sys
 import time
 from typing import TYPE_CHECKING, Any
@@ -386,26 +384,13 @@ class Primary:
     def _socket_child(self, wfd: int, aux: dict[str, bytes | int]) -> None:
         code = 1
         try:
-            try:
-                signal.set_wakeup_fd(-1)
-            except (ValueError, OSError):
-                pass
-            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGCHLD):
-                try:
-                    signal.signal(sig, signal.SIG_DFL)
-                except (ValueError, OSError):
-                    pass
-            gc.disable()
-            from ..persistence.rdb import write_rdb
+            from ..persistence.snapshot import prepare_fork_child, write_snapshot
 
-            server = self.server
-            policy = str(server.config["maxmemory-policy"])
+            prepare_fork_child()
             mark = os.urandom(20).hex().encode()
             with os.fdopen(wfd, "wb", buffering=1 << 20) as out:
                 out.write(b"$EOF:" + mark + b"\r\n")
-                write_rdb(out, server.dbs, aux, lru=policy.endswith("-lru"), lfu=policy.endswith("-lfu"),
-                          compress=bool(server.config["rdbcompression"]),
-                          list_fill=int(server.config["list-max-listpack-size"]))
+                write_snapshot(self.server, out, aux)
                 out.write(mark)
             code = 0
         except BaseException:

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .._speedups.resp import encode_command
 from .backlog import Backlog
-from .primary import info_lines as primary_info_lines
 from .propagate import Propagator
 
 if TYPE_CHECKING:
@@ -46,9 +45,6 @@ class Replication:
         self.link: Any = None           # replica-side: the link to our primary, None on a primary
         self.stream_db = -1             # db of the last SELECT in the stream; -1: the next write SELECTs
         self.prop = Propagator(server, self)    # executed commands -> stream (propagate.py)
-        # INFO replication (server/info.py asks this provider); the replica side adds its lines through
-        # `link.info_lines()` (see primary.info_lines).
-        server.replication_info = lambda: primary_info_lines(server)  # type: ignore[attr-defined]
         server.config.add_apply_hook("repl-backlog-size", self._resize_backlog)
         if getattr(server, "rdb_save_info", None) is None:
             server.rdb_save_info = self.save_info  # type: ignore[attr-defined]

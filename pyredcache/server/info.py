@@ -332,36 +332,15 @@ def _sync_stats(server: Server) -> list[str]:
 
 
 def _replication(server: Server) -> list[str]:
+    from ..replication.primary import info_lines as primary_info_lines
     from ..replication.replica import info_fields
 
-    lines = _replication_primary(server)
+    lines = ["# Replication", *primary_info_lines(server)]
     replica = info_fields(server)
     if replica is not None:
         # A replica: its link fields stand where "role:master" was (the rest is the same for both roles).
         lines = [part for line in lines for part in (replica if line.startswith("role:") else [line])]
     return lines
-
-
-def _replication_primary(server: Server) -> list[str]:
-    provider = getattr(server, "replication_info", None)
-    if provider is not None:
-        return ["# Replication", *provider()]
-    repl = server.repl
-    backlog = repl.backlog
-    return [
-        "# Replication",
-        "role:master",
-        "connected_slaves:0",
-        "master_failover_state:no-failover",
-        f"master_replid:{repl.replid}",
-        f"master_replid2:{repl.replid2}",
-        f"master_repl_offset:{repl.offset}",
-        f"second_repl_offset:{repl.second_offset}",
-        f"repl_backlog_active:{int(backlog is not None)}",
-        f"repl_backlog_size:{server.config['repl-backlog-size']}",
-        f"repl_backlog_first_byte_offset:{backlog.first_byte_offset if backlog is not None else 0}",
-        f"repl_backlog_histlen:{backlog.histlen if backlog is not None else 0}",
-    ]
 
 
 def _cpu(server: Server) -> list[str]:
