@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from . import REDIS_VERSION, __version__
+
+if TYPE_CHECKING:
+    from .config import Config
 
 USAGE = """Usage: ./pyredcache-server [/path/to/redis.conf] [options] [-]
        ./pyredcache-server - (read config from stdin)
@@ -43,15 +47,34 @@ def server_main(argv: list[str] | None = None) -> int:
     log = Logger()
     log.level = config["loglevel"]
     log.logfile = config["logfile"]
-    log.startup_banner(os.getpid(), config["port"], config_loaded=bool(getattr(config, "args_given", True)))
+    log.startup_banner(os.getpid(), config["port"], config_loaded=bool(getattr(config, "args_given", True)),
+                       mode="cluster" if config["cluster-enabled"] else "standalone")
     for name in config.not_implemented_in_use():
         log.warning(f"Config directive '{name}' is accepted but not implemented yet by pyredcache; ignored.")
+    if config["daemonize"]:
+        _daemonize(config)
     import uvloop
 
     try:
         return int(uvloop.run(_serve(config, log)))
     except KeyboardInterrupt:
         return 0
+
+
+def _daemonize(config: Config) -> None:
+    """daemonize(): the parent returns to the shell at once; the child leaves the terminal's session and
+    drops stdin/stdout/stderr. Done before the event loop and the listeners exist, as Redis does. A daemon
+    without a pidfile writes Redis's default one (createPidFile)."""
+    if os.fork():
+        os._exit(0)
+    os.setsid()
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    if null > 2:
+        os.close(null)
+    if not config["pidfile"]:
+        config.set_internal("pidfile", "/var/run/redis.pid")
 
 
 async def _serve(config: object, log: object) -> int:

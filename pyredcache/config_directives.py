@@ -128,6 +128,12 @@ _IMPLEMENTED: Final = frozenset({
     # persistence (persistence/snapshot.py) and eviction (server/eviction.py)
     "rdbcompression", "rdbchecksum", "stop-writes-on-bgsave-error", "maxmemory-eviction-tenacity",
     "lfu-log-factor", "lfu-decay-time", "list-max-listpack-size", "replica-ignore-maxmemory",
+    # the cluster (pyredcache/cluster)
+    "cluster-config-file", "cluster-node-timeout", "cluster-port", "cluster-announce-ip", "cluster-announce-port",
+    "cluster-announce-bus-port", "cluster-announce-hostname", "cluster-require-full-coverage",
+    "cluster-replica-validity-factor", "cluster-allow-reads-when-down", "cluster-allow-pubsubshard-when-down",
+    "cluster-replica-no-failover", "cluster-migration-barrier", "cluster-allow-replica-migration",
+    "cluster-link-sendbuf-limit", "cluster-preferred-endpoint-type",
 })
 
 

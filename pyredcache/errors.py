@@ -310,3 +310,105 @@ REPLCONF_RDB_ONLY_RANGE: Final = "ERR value is out of range, value must between 
 
 def replconf_unknown_option(option: bytes) -> str:
     return f"ERR Unrecognized REPLCONF option: {option.decode(errors='replace')}"
+
+# MIGRATE (cluster.c migrateCommand, migrateGetSocket).
+MIGRATE_KEYS_NEED_EMPTY_KEY: Final = (
+    "ERR When using MIGRATE KEYS option, the key argument must be set to the empty string")
+MIGRATE_IOERR_CONNECT: Final = "IOERR error or timeout connecting to the client"
+
+
+def migrate_ioerr(writing: bool) -> str:
+    return f"IOERR error or timeout {'writing' if writing else 'reading'} to target instance"
+
+
+def migrate_target_error(line: bytes) -> bytes:
+    """The target's error line (without its '-') as MIGRATE reports it."""
+    return b"ERR Target instance replied with error: " + line
+
+# CLUSTER (cluster.c clusterCommand, getSlotOrReply, checkSlotAssignmentsOrReply).
+CLUSTER_DISABLED: Final = "ERR This instance has cluster support disabled"
+CLUSTER_BAD_SLOT: Final = "ERR Invalid or out of range slot"
+CLUSTER_COUNTKEYS_BAD_SLOT: Final = "ERR Invalid slot"
+CLUSTER_GETKEYS_BAD_ARGS: Final = "ERR Invalid slot or number of keys"
+CLUSTER_FLUSHSLOTS_NOT_EMPTY: Final = "ERR DB must be empty to perform CLUSTER FLUSHSLOTS."
+CLUSTER_SETSLOT_ON_REPLICA: Final = "ERR Please use SETSLOT only with masters."
+CLUSTER_SETSLOT_SYNTAX: Final = "ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP"
+CLUSTER_TARGET_NOT_PRIMARY: Final = "ERR Target node is not a master"
+CLUSTER_FORGET_MYSELF: Final = "ERR I tried hard but I can't forget myself..."
+CLUSTER_FORGET_MY_PRIMARY: Final = "ERR Can't forget my master!"
+CLUSTER_REPLICATE_MYSELF: Final = "ERR Can't replicate myself"
+CLUSTER_REPLICATE_REPLICA: Final = "ERR I can only replicate a master, not a replica."
+CLUSTER_REPLICATE_NOT_EMPTY: Final = "ERR To set a master the node must be empty and without assigned slots."
+CLUSTER_NOT_A_PRIMARY: Final = "ERR The specified node is not a master"
+CLUSTER_EPOCH_OTHER_NODES: Final = (
+    "ERR The user can assign a config epoch only when the node does not know any other node.")
+CLUSTER_EPOCH_NONZERO: Final = "ERR Node config epoch is already non-zero"
+CLUSTER_RESET_WITH_KEYS: Final = "ERR CLUSTER RESET can't be called with master nodes containing keys"
+
+
+def _arg_text(raw: bytes) -> bytes:
+    # addReplyErrorFormat prints arguments with %s (cut at a NUL) and turns CR/LF into spaces.
+    return raw.split(b"\x00", 1)[0].replace(b"\r", b" ").replace(b"\n", b" ")
+
+
+def cluster_slot_busy(slot: int) -> str:
+    return f"ERR Slot {slot} is already busy"
+
+
+def cluster_slot_unassigned(slot: int) -> str:
+    return f"ERR Slot {slot} is already unassigned"
+
+
+def cluster_slot_repeated(slot: int) -> str:
+    return f"ERR Slot {slot} specified multiple times"
+
+
+def cluster_slot_range_reversed(start: int, end: int) -> str:
+    return f"ERR start slot number {start} is greater than end slot number {end}"
+
+
+def cluster_not_slot_owner(slot: int) -> str:
+    return f"ERR I'm not the owner of hash slot {slot}"
+
+
+def cluster_already_slot_owner(slot: int) -> str:
+    return f"ERR I'm already the owner of hash slot {slot}"
+
+
+def cluster_slot_has_keys(slot: int) -> str:
+    return (f"ERR Can't assign hashslot {slot} to a different node while I still hold keys for this "
+            "hash slot.")
+
+
+def cluster_dont_know_node(name: bytes) -> bytes:
+    return b"ERR I don't know about node " + _arg_text(name)
+
+
+def cluster_unknown_node(name: bytes) -> bytes:
+    return b"ERR Unknown node " + _arg_text(name)
+
+
+def cluster_invalid_epoch(epoch: int) -> str:
+    return f"ERR Invalid config epoch specified: {epoch}"
+
+
+def cluster_save_failed(reason: str) -> str:
+    return f"ERR error saving the cluster node config: {reason}"
+
+
+def cluster_meet_bad_port(raw: bytes) -> bytes:
+    return b"ERR Invalid TCP base port specified: " + _arg_text(raw)
+
+
+def cluster_meet_bad_bus_port(raw: bytes) -> bytes:
+    return b"ERR Invalid TCP bus port specified: " + _arg_text(raw)
+
+
+def cluster_meet_bad_address(ip: bytes, port: bytes) -> bytes:
+    return b"ERR Invalid node address specified: " + _arg_text(ip) + b":" + _arg_text(port)
+
+
+# CLUSTER FAILOVER (cluster.c clusterCommand "failover"; cluster/failover.py).
+CLUSTER_FAILOVER_NOT_REPLICA: Final = "ERR You should send CLUSTER FAILOVER to a replica"
+CLUSTER_FAILOVER_NO_PRIMARY: Final = "ERR I'm a replica but my master is unknown to me"
+CLUSTER_FAILOVER_PRIMARY_DOWN: Final = "ERR Master is down or failed, please use CLUSTER FAILOVER FORCE"

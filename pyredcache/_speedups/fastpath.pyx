@@ -4,18 +4,22 @@ The fast path decides no Redis policy: it only runs requests for which the Pytho
 (server/dispatch.py process_command) would run no check at all — a known plain command with the right
 arity, from a client in no special state — and hands every other request back to that pipeline.
 """
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
-from libc.stdint cimport int64_t
+from libc.stdint cimport int64_t, uint8_t
+from libc.string cimport memcpy, memset
 from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
 
 from .keyspace cimport Context
+from .slots cimport _slot
 
 # Durations below this many µs are counted in a C array; longer ones in a dict.
 FAST_LATENCY_BUCKETS = 64
 
 cdef enum:
     NBUCKETS = 64
+    NSLOTS = 16384
 
 
 cdef inline int64_t now_ns() noexcept:
@@ -76,6 +80,11 @@ cdef class FastEntry:
     cdef object log_name
     cdef bint slowlog_ok
     cdef bint monitor_ok
+    # Key positions for cluster mode, as one index+range key spec: first (0: no keys; -1: positions the
+    # fast path cannot tell, so the pipeline routes it), last (>= 0 relative to first, < 0 from the end), step.
+    cdef int key_first
+    cdef int key_last
+    cdef int key_step
 
 
 cdef class FastPath:
@@ -94,6 +103,11 @@ cdef class FastPath:
     cdef public object prop
     # True while a check of the pipeline may refuse writes (min-replicas-to-write): every request goes there.
     cdef public bint hold
+    # Cluster mode (cluster/routing.py refresh_fast_slots): a request with keys runs here only when the
+    # cluster is ok and all its keys hash to one slot marked 1 in slots (mine, not migrating/importing).
+    cdef public bint cluster_mode
+    cdef public bint cluster_ok
+    cdef unsigned char slots[NSLOTS]
 
     def __init__(self, reply_error, on_reply_error, on_exception, list ready_keys, serve_ready):
         self.entries = {}
@@ -107,6 +121,39 @@ cdef class FastPath:
         self.keyspace_limit = -1
         self.prop = None
         self.hold = False
+        self.cluster_mode = False
+        self.cluster_ok = False
+        memset(self.slots, 0, NSLOTS)
+
+    def set_cluster(self, const unsigned char[::1] served not None, bint ok):
+        """Cluster mode on: `served` (16384 bytes) holds 1 for each slot requests may be served here for."""
+        if served.shape[0] != NSLOTS:
+            raise ValueError("served must have 16384 entries")
+        memcpy(self.slots, &served[0], NSLOTS)
+        self.cluster_ok = ok
+        self.cluster_mode = True
+
+    def set_cluster_bitmap(self, const unsigned char[::1] bitmap not None, bint ok):
+        """set_cluster() from a 2048-byte slot bitmap (slot s is bit s & 7 of byte s >> 3, as a node's
+        slot bitmap): 1 for each slot requests may be served here for."""
+        cdef Py_ssize_t i
+        cdef int k
+        cdef unsigned char b
+        cdef const unsigned char* p
+        if bitmap.shape[0] != NSLOTS // 8:
+            raise ValueError("bitmap must have 2048 bytes")
+        p = &bitmap[0]
+        for i in range(NSLOTS // 8):
+            b = p[i]
+            for k in range(8):
+                self.slots[(i << 3) + k] = (b >> k) & 1
+        self.cluster_ok = ok
+        self.cluster_mode = True
+
+    def clear_cluster_slot(self, int slot):
+        """Stop serving `slot` here until the next set_cluster()."""
+        if 0 <= slot < NSLOTS:
+            self.slots[slot] = 0
 
     def set_memory_guard(self, Context ctx, long long keyspace_limit):
         """Hand requests to the pipeline (which evicts or answers OOM) while ctx.keyspace_bytes exceeds
@@ -115,8 +162,11 @@ cdef class FastPath:
         self.keyspace_limit = keyspace_limit
 
     def learn(self, bytes name, handler, int arity, CommandStat row, log_name, bint slowlog_ok,
-              bint monitor_ok):
+              bint monitor_ok, int key_first=-1, int key_last=0, int key_step=1):
         cdef FastEntry e = FastEntry()
+        e.key_first = key_first
+        e.key_last = key_last
+        e.key_step = key_step if key_step > 0 else 1
         e.handler = handler
         e.arity = arity
         e.row = row
@@ -124,6 +174,29 @@ cdef class FastPath:
         e.slowlog_ok = slowlog_ok
         e.monitor_ok = monitor_ok
         self.entries[name] = e
+
+    cdef bint _local(self, FastEntry e, list argv, Py_ssize_t argc):
+        # Whether every key of the request hashes to one slot served here (else the pipeline routes it).
+        cdef Py_ssize_t first = e.key_first, last, k
+        cdef int slot = -1, s
+        cdef bytes key
+        if first < 0 or not self.cluster_ok:
+            return False
+        last = first + e.key_last if e.key_last >= 0 else argc + e.key_last
+        if last >= argc or last < first or first >= argc:
+            return False
+        k = first
+        while k <= last:
+            key = <bytes>argv[k]
+            s = _slot(<const uint8_t*>PyBytes_AS_STRING(key), PyBytes_GET_SIZE(key))
+            if slot < 0:
+                if not self.slots[s]:
+                    return False
+                slot = s
+            elif s != slot:
+                return False
+            k += e.key_step
+        return True
 
     def run(self, c, list requests, Py_ssize_t i, server):
         """Execute requests[i:] while they are plain; return the index of the first one not executed."""
@@ -155,6 +228,8 @@ cdef class FastPath:
             if c.flags or c.reply_mode or not c.authenticated or server.pause_end is not None:
                 return i
             if self.keyspace_limit >= 0 and self.ctx.keyspace_bytes + _argv_size(argv) > self.keyspace_limit:
+                return i
+            if self.cluster_mode and e.key_first and not self._local(e, argv, argc):
                 return i
             prop = self.prop
             if prop is not None:

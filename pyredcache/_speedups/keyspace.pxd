@@ -6,12 +6,20 @@ from libc.stdint cimport int64_t, uint32_t, uint64_t
 
 cdef struct Entry:
     # One key of the main table. The key's bytes follow the header in the same allocation (no key object:
-    # that saves a 48-byte PyBytes per key), so an Entry is sizeof(Entry) + klen bytes.
+    # that saves a 48-byte PyBytes per key), so an Entry is sizeof(Entry) + klen bytes (+ SlotLinks in cluster mode).
     Entry* next
     PyObject* value        # owned reference
     int64_t size           # accounted bytes of the value when last measured (_value_size)
     uint32_t meta          # low 24 bits: LRU clock or LFU (minutes << 8 | counter); high 8: META_* flags
     uint32_t klen
+
+
+cdef struct SlotLinks:
+    # Cluster mode only: an Entry's neighbours in its slot's key list (Redis 7.0's slot_to_keys dictEntry
+    # metadata). They sit just before the Entry in its allocation, so the Entry layout (and every table
+    # routine) is the same in both modes; Context._pre says whether the allocation starts with them.
+    Entry* prev
+    Entry* next
 
 
 cdef struct ExpEntry:
@@ -54,6 +62,8 @@ cdef class Context:
     cdef public int lfu_log_factor
     cdef public int lfu_decay_time
     cdef readonly int64_t keyspace_bytes   # every byte the Dbs of this context account (entries, values, tables)
+    cdef size_t _pre                   # bytes before each Entry: sizeof(SlotLinks) in cluster mode, else 0
+    cdef int64_t _entries              # entries across this context's Dbs (cluster_mode changes only at 0)
     cdef uint64_t _rng
 
     cdef uint64_t _random(self) noexcept
@@ -71,6 +81,9 @@ cdef class Db:
     cdef int64_t _entry_bytes          # main-table entries (header + key bytes)
     cdef int64_t _value_bytes          # sum of Entry.size
     cdef int64_t _exp_bytes            # TTL-table entries
+    cdef Entry** _slot_heads           # cluster mode: first Entry of each slot's list; NULL until first used
+    cdef int64_t* _slot_counts         # cluster mode: keys per slot
+    cdef int64_t _slot_bytes           # the two slot arrays
 
     cdef Entry* _find(self, object key, Py_hash_t h) noexcept
     cdef Entry* _find_live(self, object key, Py_hash_t h) except? NULL
@@ -86,3 +99,7 @@ cdef class Db:
     cdef int _missed(self, object key) except -1
     cdef int _replace_value(self, Entry* e, object value) except -1
     cdef void _bytes_delta(self, int64_t* counter, int64_t delta) noexcept
+    cdef int _slots_alloc(self) except -1
+    cdef void _slot_link(self, Entry* e) noexcept
+    cdef void _slot_unlink(self, Entry* e) noexcept
+    cdef int _check_slot(self, int slot) except -1

@@ -11,14 +11,18 @@ eviction pool. Data structure only: no imports from pyredcache; the server insta
 # - Memory accounting: every allocation a Db makes for its keys (entries, TTL entries, bucket arrays) and the
 #   size of every value (Entry.size) is added to Db/Context counters when made and subtracted when freed, so
 #   Context.keyspace_bytes is always the sum, in O(1), without walking anything.
+# - Cluster mode (Context.cluster_mode): every Entry is also in a doubly linked list of its slot's keys, with
+#   a count per slot (Redis 7.0's slot_to_keys), so COUNTKEYSINSLOT is O(1) and GETKEYSINSLOT walks only that
+#   slot. The links are allocated just before the Entry; outside cluster mode nothing is allocated for them.
 
 cimport cython
 from cpython.object cimport PyObject, PyObject_IsInstance
-from libc.stdint cimport int64_t, uint32_t, uint64_t
-from libc.string cimport memcmp, memcpy
+from libc.stdint cimport int64_t, uint8_t, uint32_t, uint64_t
+from libc.string cimport memcmp, memcpy, memset
 from posix.time cimport CLOCK_MONOTONIC, clock_gettime, timespec
 
 from .memsize cimport c_alloc_size, c_element_size
+from .slots cimport _slot
 
 import os
 import sys
@@ -58,6 +62,7 @@ cdef enum:
     MODE_LRU = 0
     MODE_LFU = 1
     MODE_TTL = 2
+    CLUSTER_SLOTS = 16384
 
 _getsizeof = sys.getsizeof
 
@@ -135,6 +140,14 @@ cdef inline char* _ekey(Entry* e) noexcept:
 
 cdef inline object _key_object(Entry* e):
     return PyBytes_FromStringAndSize(_ekey(e), e.klen)
+
+
+cdef inline SlotLinks* _links(Entry* e) noexcept:
+    return (<SlotLinks*>e) - 1
+
+
+cdef inline int _entry_slot(Entry* e) noexcept:
+    return _slot(<const uint8_t*>_ekey(e), e.klen)
 
 
 cdef inline Py_hash_t _entry_hash(Entry* e) noexcept:
@@ -300,8 +313,8 @@ cdef void _etable_free(ETable* t) noexcept:
     t.size = t.mask = t.used = 0
 
 
-cdef void _table_free(Table* t):
-    # Drops value references, so callers detach the table from its Db first.
+cdef void _table_free(Table* t, size_t pre):
+    # Drops value references, so callers detach the table from its Db first. `pre`: Context._pre.
     cdef size_t i
     cdef Entry* e
     cdef Entry* nxt
@@ -317,16 +330,18 @@ cdef void _table_free(Table* t):
         while e != NULL:
             nxt = e.next
             _xdecref(e.value)
-            PyMem_Free(e)
+            PyMem_Free((<char*>e) - pre)
             e = nxt
     PyMem_Free(buckets)
 
 
-cdef Entry* _new_entry(PyObject* key, PyObject* value, uint32_t meta) except NULL:
+cdef Entry* _new_entry(PyObject* key, PyObject* value, uint32_t meta, size_t pre) except NULL:
     cdef Py_ssize_t n = _bytes_size(key)
-    cdef Entry* e = <Entry*>PyMem_Malloc(sizeof(Entry) + n)
-    if e == NULL:
+    cdef char* base = <char*>PyMem_Malloc(pre + sizeof(Entry) + n)
+    cdef Entry* e
+    if base == NULL:
         raise MemoryError()
+    e = <Entry*>(base + pre)
     memcpy(_ekey(e), _bytes_data(key), n)
     _incref(value)
     e.value = value
@@ -361,10 +376,26 @@ cdef class Context:
         self.lfu_log_factor = 10
         self.lfu_decay_time = 1
         self.keyspace_bytes = 0
+        self._pre = 0
+        self._entries = 0
         self._rng = (int.from_bytes(os.urandom(8), "little") | 1) & 0xFFFFFFFFFFFFFFFF
 
     def __init__(self):
         pass
+
+    @property
+    def cluster_mode(self) -> bool:
+        """Whether the Dbs keep the per-slot key index (cluster-enabled). Settable only while every Db of this
+        context is empty, since it changes the layout of every entry."""
+        return self._pre != 0
+
+    @cluster_mode.setter
+    def cluster_mode(self, bint on) -> None:
+        if (self._pre != 0) == on:
+            return
+        if self._entries:
+            raise ValueError("cluster mode can change only while every db is empty")
+        self._pre = sizeof(SlotLinks) if on else 0
 
     def lru_clock(self) -> int:
         """Redis's 24-bit LRU clock at 1 s resolution, taken from ``now_ms``."""
@@ -422,6 +453,9 @@ cdef class Db:
         self.expires_cursor = 0
         self._avg_ttl = 0
         self._entry_bytes = self._value_bytes = self._exp_bytes = 0
+        self._slot_heads = NULL
+        self._slot_counts = NULL
+        self._slot_bytes = 0
         _table_init(&self.main, MIN_BUCKETS, &ctx.keyspace_bytes)
         _etable_init(&self.expires, MIN_BUCKETS, &ctx.keyspace_bytes)
 
@@ -430,12 +464,17 @@ cdef class Db:
 
     def __dealloc__(self):
         cdef Context ctx = self.ctx
+        cdef size_t pre = 0
         if ctx is not None:
-            ctx.keyspace_bytes -= (self._entry_bytes + self._value_bytes + self._exp_bytes
+            ctx.keyspace_bytes -= (self._entry_bytes + self._value_bytes + self._exp_bytes + self._slot_bytes
                                    + _alloc(self.main.size * sizeof(Entry*))
                                    + _alloc(self.expires.size * sizeof(ExpEntry*)))
+            ctx._entries -= self.main.used
+            pre = ctx._pre
+        PyMem_Free(self._slot_heads)
+        PyMem_Free(self._slot_counts)
         _etable_free(&self.expires)
-        _table_free(&self.main)
+        _table_free(&self.main, pre)
 
     def __len__(self):
         return self.main.used
@@ -451,6 +490,51 @@ cdef class Db:
     cdef void _bytes_delta(self, int64_t* counter, int64_t delta) noexcept:
         counter[0] += delta
         self.ctx.keyspace_bytes += delta
+
+    cdef int _slots_alloc(self) except -1:
+        # The slot arrays of a Db are made with its first key in cluster mode (most Dbs of a cluster node stay
+        # empty) and kept until the Db goes; they count in keyspace_bytes like the bucket arrays.
+        cdef Entry** heads = <Entry**>PyMem_Calloc(CLUSTER_SLOTS, sizeof(Entry*))
+        cdef int64_t* counts = <int64_t*>PyMem_Calloc(CLUSTER_SLOTS, sizeof(int64_t))
+        if heads == NULL or counts == NULL:
+            PyMem_Free(heads)
+            PyMem_Free(counts)
+            raise MemoryError()
+        self._slot_heads = heads
+        self._slot_counts = counts
+        self._bytes_delta(&self._slot_bytes, _alloc(CLUSTER_SLOTS * sizeof(Entry*))
+                          + _alloc(CLUSTER_SLOTS * sizeof(int64_t)))
+        return 0
+
+    cdef void _slot_link(self, Entry* e) noexcept:
+        # New keys go to the head of their slot's list (slotToKeyAddEntry).
+        cdef int slot = _entry_slot(e)
+        cdef SlotLinks* links = _links(e)
+        cdef Entry* head = self._slot_heads[slot]
+        links.prev = NULL
+        links.next = head
+        if head != NULL:
+            _links(head).prev = e
+        self._slot_heads[slot] = e
+        self._slot_counts[slot] += 1
+
+    cdef void _slot_unlink(self, Entry* e) noexcept:
+        cdef int slot = _entry_slot(e)
+        cdef SlotLinks* links = _links(e)
+        if links.prev != NULL:
+            _links(links.prev).next = links.next
+        else:
+            self._slot_heads[slot] = links.next
+        if links.next != NULL:
+            _links(links.next).prev = links.prev
+        self._slot_counts[slot] -= 1
+
+    cdef int _check_slot(self, int slot) except -1:
+        if self.ctx._pre == 0:
+            raise RuntimeError("the keyspace is not in cluster mode")
+        if not 0 <= slot < CLUSTER_SLOTS:
+            raise ValueError(f"slot {slot} is out of range")
+        return 0
 
     cdef Entry* _find(self, object key, Py_hash_t h) noexcept:
         return _table_find(&self.main, <PyObject*>key, h)
@@ -489,8 +573,12 @@ cdef class Db:
         cdef ExpEntry* x
         cdef size_t n
         cdef int64_t* acct = &self.ctx.keyspace_bytes
+        cdef size_t pre = self.ctx._pre
         if e == NULL:
             return False
+        self.ctx._entries -= 1
+        if pre:
+            self._slot_unlink(e)
         if e.meta & META_TTL:
             x = _etable_unlink(&self.expires, e, h)
             if x != NULL:
@@ -502,10 +590,10 @@ cdef class Db:
         n = _shrunk_size(self.main.size, self.main.used)
         if n:
             _table_rehash(&self.main, n, acct)
-        self._bytes_delta(&self._entry_bytes, -<int64_t>_alloc(sizeof(Entry) + e.klen))
+        self._bytes_delta(&self._entry_bytes, -<int64_t>_alloc(pre + sizeof(Entry) + e.klen))
         self._bytes_delta(&self._value_bytes, -e.size)
         value_out[0] = e.value
-        PyMem_Free(e)
+        PyMem_Free((<char*>e) - pre)
         return True
 
     cdef int _expire_key(self, object key, Py_hash_t h) except -1:
@@ -522,10 +610,17 @@ cdef class Db:
 
     cdef int _insert(self, object key, Py_hash_t h, object value, int64_t expire_ms) except -1:
         cdef int64_t size = _value_size(value)
-        cdef Entry* e = _new_entry(<PyObject*>key, <PyObject*>value, self.ctx._initial_meta())
+        cdef size_t pre = self.ctx._pre
+        cdef Entry* e
+        if pre and self._slot_heads == NULL:
+            self._slots_alloc()
+        e = _new_entry(<PyObject*>key, <PyObject*>value, self.ctx._initial_meta(), pre)
         e.size = size
         _table_link(&self.main, e, h, &self.ctx.keyspace_bytes)
-        self._bytes_delta(&self._entry_bytes, _alloc(sizeof(Entry) + e.klen))
+        self.ctx._entries += 1
+        if pre:
+            self._slot_link(e)
+        self._bytes_delta(&self._entry_bytes, _alloc(pre + sizeof(Entry) + e.klen))
         self._bytes_delta(&self._value_bytes, size)
         if expire_ms != NO_TTL:
             self._add_ttl(e, h, expire_ms)
@@ -817,12 +912,13 @@ cdef class Db:
         cdef int64_t total
         if e == NULL:
             return -1
-        total = _alloc(sizeof(Entry) + e.klen) + (_alloc(sizeof(ExpEntry)) if e.meta & META_TTL else 0)
+        total = _alloc(self.ctx._pre + sizeof(Entry) + e.klen) + (_alloc(sizeof(ExpEntry)) if e.meta & META_TTL else 0)
         return total + _value_size(<object>e.value)
 
     def memory_overhead(self) -> tuple:
-        """(main table bytes, TTL table bytes) without the values: MEMORY STATS' overhead.hashtable.*."""
-        return (self._entry_bytes + _alloc(self.main.size * sizeof(Entry*)),
+        """(main table bytes, TTL table bytes) without the values: MEMORY STATS' overhead.hashtable.*.
+        In cluster mode the main part includes the slot index."""
+        return (self._entry_bytes + self._slot_bytes + _alloc(self.main.size * sizeof(Entry*)),
                 self._exp_bytes + _alloc(self.expires.size * sizeof(ExpEntry*)))
 
     def value_bytes(self) -> int:
@@ -985,8 +1081,12 @@ cdef class Db:
                                        + _alloc(old_expires.size * sizeof(ExpEntry*)))
         self._entry_bytes = self._value_bytes = self._exp_bytes = 0
         n = old_main.used
+        ctx._entries -= n
+        if self._slot_heads != NULL:
+            memset(self._slot_heads, 0, CLUSTER_SLOTS * sizeof(Entry*))
+            memset(self._slot_counts, 0, CLUSTER_SLOTS * sizeof(int64_t))
         _etable_free(&old_expires)
-        _table_free(&old_main)
+        _table_free(&old_main, ctx._pre)
         return n
 
     def swap_with(self, Db other not None) -> None:
@@ -996,6 +1096,8 @@ cdef class Db:
         cdef size_t c
         cdef long long a
         cdef int64_t b
+        cdef Entry** heads
+        cdef int64_t* counts
         t = self.main
         self.main = other.main
         other.main = t
@@ -1017,6 +1119,73 @@ cdef class Db:
         b = self._exp_bytes
         self._exp_bytes = other._exp_bytes
         other._exp_bytes = b
+        heads = self._slot_heads
+        self._slot_heads = other._slot_heads
+        other._slot_heads = heads
+        counts = self._slot_counts
+        self._slot_counts = other._slot_counts
+        other._slot_counts = counts
+        b = self._slot_bytes
+        self._slot_bytes = other._slot_bytes
+        other._slot_bytes = b
+
+    # -- cluster slot index (cluster mode only) -------------------------------------------------------------
+
+    def slot_of(self, bytes key not None) -> int:
+        """The cluster slot of ``key`` (CRC16 with {hash tags}); any mode."""
+        return _slot(<const uint8_t*><const char*>key, len(key))
+
+    def count_keys_in_slot(self, int slot) -> int:
+        """Keys of ``slot`` in this db, logically expired ones included (COUNTKEYSINSLOT); O(1)."""
+        self._check_slot(slot)
+        if self._slot_heads == NULL:
+            return 0
+        return self._slot_counts[slot]
+
+    def keys_in_slot(self, int slot, Py_ssize_t count) -> list:
+        """Up to ``count`` keys of ``slot``, newest first (GETKEYSINSLOT); O(count). No lazy expiry."""
+        cdef list out = []
+        cdef Entry* e
+        self._check_slot(slot)
+        if self._slot_heads == NULL:
+            return out
+        e = self._slot_heads[slot]
+        while e != NULL and count > 0:
+            out.append(_key_object(e))
+            count -= 1
+            e = _links(e).next
+        return out
+
+    def delete_keys_in_slot(self, int slot) -> int:
+        """Remove every key of ``slot`` (a node losing the slot: delKeysInSlot) without hooks; returns how
+        many. The caller takes keys_in_slot() first if it must propagate or notify."""
+        cdef PyObject* value = NULL
+        cdef Entry* e
+        cdef Py_ssize_t n = 0
+        self._check_slot(slot)
+        if self._slot_heads == NULL:
+            return 0
+        while True:
+            e = self._slot_heads[slot]     # re-read: releasing a value may run code
+            if e == NULL:
+                return n
+            key = _key_object(e)
+            self._remove(key, _entry_hash(e), &value)
+            _xdecref(value)
+            n += 1
+
+    def slots_with_keys(self) -> list:
+        """Ascending slots holding at least one key of this db; O(16384)."""
+        cdef list out = []
+        cdef int slot
+        if self.ctx._pre == 0:
+            raise RuntimeError("the keyspace is not in cluster mode")
+        if self._slot_heads == NULL:
+            return out
+        for slot in range(CLUSTER_SLOTS):
+            if self._slot_counts[slot]:
+                out.append(slot)
+        return out
 
     # -- active expiry -------------------------------------------------------------------------------------
 

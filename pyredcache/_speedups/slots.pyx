@@ -30,7 +30,7 @@ cdef inline uint16_t _crc16(const uint8_t* buf, Py_ssize_t n) noexcept nogil:
     return crc
 
 
-cdef inline int _slot(const uint8_t* buf, Py_ssize_t n) noexcept nogil:
+cdef int _slot(const uint8_t* buf, Py_ssize_t n) noexcept nogil:
     # Cluster spec: hash only what is between the first '{' and the first '}' after it, if non-empty.
     cdef Py_ssize_t s, e
     for s in range(n):

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from . import (  # noqa: F401
     bitmaps,
+    cluster,
+    cluster_client,
     command_docs,
     connection,
     debug,
@@ -11,6 +13,7 @@ from . import (  # noqa: F401
     hashes,
     hyperloglog,
     lists,
+    migrate,
     persistence,
     pubsub,
     replica_of,

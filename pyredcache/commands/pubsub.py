@@ -106,7 +106,14 @@ def publish_command(c: Client, argv: list[bytes]) -> None:
     """PUBLISH channel message"""
     ps = getattr(c.server, "pubsub", None)
     c.out.integer(0 if ps is None else ps.publish(argv[1], argv[2], c))
-    propagate.force(c)      # replicas deliver it to their own subscribers
+    cluster = c.server.cluster
+    if cluster is not None:
+        # Every node (replicas included) gets it over the cluster bus instead of the replication stream.
+        from ..cluster.routing import publish
+
+        publish(cluster, argv[1], argv[2], shard=False)
+    else:
+        propagate.force(c)      # replicas deliver it to their own subscribers
 
 
 # ------------------------------------------------------------------------------------------ shard channels
@@ -152,7 +159,13 @@ def spublish_command(c: Client, argv: list[bytes]) -> None:
     """SPUBLISH shardchannel message"""
     ps = getattr(c.server, "pubsub", None)
     c.out.integer(0 if ps is None else ps.spublish(argv[1], argv[2], c))
-    propagate.force(c)
+    cluster = c.server.cluster
+    if cluster is not None:
+        from ..cluster.routing import publish
+
+        publish(cluster, argv[1], argv[2], shard=True)
+    else:
+        propagate.force(c)
 
 
 # ------------------------------------------------------------------------------------------ PUBSUB

@@ -534,6 +534,12 @@ class ReplicaLink:
         if parser.error is not None:
             server.log.warning(f"Protocol error from MASTER: {parser.error!r}")
             self._drop()
+            return
+        cluster = getattr(server, "cluster", None)
+        if cluster is not None and cluster.state.mf_end:
+            from ..cluster.failover import on_stream_applied
+
+            on_stream_applied(cluster)     # a manual failover may be waiting for this offset
 
     def _feed(self, chunk: bytes) -> None:
         repl = self.server.repl
@@ -632,10 +638,15 @@ def unset_primary(server: Server) -> None:
     link = repl.link
     if link is None:
         return
-    had_cache = link.psync is not None and link.client is None
+    connected = link.client is not None
+    had_cache = link.psync is not None and not connected
     link.stop()
     repl.link = None
-    if had_cache:
+    if connected:
+        # freeClient(server.master) caches the primary, which replicationUnsetMaster then discards.
+        server.log.warning("Connection with master lost.")
+        server.log.notice("Caching the disconnected master state.")
+    if had_cache or connected:
         server.log.notice("Discarding previously cached master state.")
     repl.shift_replid()
     server.log.warning(f"Setting secondary replication ID to {repl.replid2}, valid up to offset: "
@@ -654,7 +665,15 @@ def start_from_config(server: Server) -> None:
     loaded at start-up carries our primary's replication id and offset, they become a cached primary, so
     the first PSYNC can continue partially (loadDataFromDisk + replicationCacheMasterUsingMyself)."""
     target = server.config["replicaof"]
-    if target is None or server.config["cluster-enabled"]:
+    if server.config["cluster-enabled"]:
+        # A cluster replica follows the primary its nodes.conf names (clusterCron starts it otherwise).
+        cluster = getattr(server, "cluster", None)
+        if cluster is not None:
+            from ..cluster.failover import start_replication
+
+            start_replication(cluster, at_boot=True)
+        return
+    if target is None:
         return
     set_primary(server, str(target[0]), int(target[1]), from_config=True, cached=_history_from_dump(server))
 

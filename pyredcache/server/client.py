@@ -32,6 +32,7 @@ class ClientFlag:
     NO_TOUCH = 1 << 12
     DIRTY_CAS = 1 << 13  # a WATCHed key changed: the next EXEC fails (server/watch.py)
     SCRIPT = 1 << 14     # the lua client: commands run by redis.call() (CLIENT_SCRIPT)
+    ASKING_NOW = 1 << 15  # ASKING applies to the command being processed (dispatch clears ASKING around it)
 
 
 class ReplyMode:
@@ -49,7 +50,7 @@ class Client:
         "fd", "ctime", "last_interaction", "last_cmd", "cmdstats", "argv_len_sum", "multi_queue", "multi_bytes", "watched",
         "reply_mode", "conn", "lib_name", "lib_ver",
         "blocked", "pending_write", "sub_channels", "sub_patterns", "sub_shard_channels", "tot_net_in",
-        "tot_net_out", "tot_cmds", "qbuf", "parser",
+        "tot_net_out", "tot_cmds", "qbuf", "parser", "slot",
     )
 
     def __init__(self, server: Server, client_id: int, addr: str = "", laddr: str = "", fd: int = -1) -> None:
@@ -78,6 +79,7 @@ class Client:
         self.conn: Any = None   # the ClientProtocol (None for internal clients)
         self.lib_name = b""
         self.lib_ver = b""
+        self.slot = -1      # cluster mode: the slot of the last routed request's keys (c->slot), else -1
         self.blocked: Any = None
         self.pending_write = False
         self.sub_channels: set[bytes] = set()

@@ -10,7 +10,7 @@ import traceback
 from typing import TYPE_CHECKING
 
 from .. import errors
-from ..commands.table import TABLE, CommandSpec, Flag
+from ..commands.table import TABLE, CommandSpec, Flag, KeyFlag
 from ..errors import ReplyError
 from .client import ClientFlag, ReplyMode
 from .memory import argv_bytes
@@ -37,8 +37,10 @@ _NO_MULTI = Flag.NO_MULTI
 _SKIP_SLOWLOG = Flag.SKIP_SLOWLOG
 _PROTECTED = Flag.PROTECTED
 _BLOCKING = Flag.BLOCKING
+_MOVABLE = Flag.MOVABLE_KEYS
 _NOT_MONITORED = Flag.SKIP_MONITOR | Flag.ADMIN
 _MULTI = ClientFlag.MULTI
+_ASKING = ClientFlag.ASKING
 _PUBSUB = ClientFlag.PUBSUB
 _DIRTY = ClientFlag.DIRTY_EXEC | ClientFlag.DIRTY_CAS
 
@@ -91,6 +93,9 @@ def process_command(c: Client, argv: list[bytes]) -> None:
     trivially (is_plain row, right arity, client with no flags, reply mode ON, authenticated, no pause).
     A new check must either depend only on that state, or switch the fast path off where it applies.
     """
+    if c.flags & _ASKING:
+        _process_asking(c, argv)
+        return
     spec = _name_cache.get(argv[0])
     if spec is None:
         spec = lookup_spec(argv[0])
@@ -115,6 +120,16 @@ def process_command(c: Client, argv: list[bytes]) -> None:
         reject(c, errors.NOAUTH, spec)
         return
     server = c.server
+    if server.cluster is not None and not c.flags & _PRIMARY and (
+            spec.key_specs or spec.flags & _MOVABLE or spec.name == b"exec"):
+        # processCommand's cluster redirection (NO_MULTI is refused before it, as in Redis).
+        if c.flags & _MULTI and spec.flags & _NO_MULTI:
+            reject(c, errors.NOT_ALLOWED_IN_MULTI, spec)
+            return
+        from ..cluster.routing import route
+
+        if route(server.cluster, c, spec, argv):
+            return
     if server.script_busy is not None and not spec.flags & _ALLOW_BUSY:
         # A script ran past busy-reply-threshold (scripting/runner.py): only ALLOW_BUSY commands run.
         reject(c, _BUSY_SCRIPT, spec)
@@ -156,6 +171,18 @@ def process_command(c: Client, argv: list[bytes]) -> None:
     if server.ready_keys and server.script_busy is None:
         # handleClientsBlockedOnKeys: clients blocked on keys this command (or EXEC, or script) made ready.
         server.serve_ready_keys()
+
+
+def _process_asking(c: Client, argv: list[bytes]) -> None:
+    """A client flagged by ASKING: its next command (or, in MULTI, up to EXEC) may use an importing slot;
+    then the flag goes (resetClient), unless that command was ASKING again."""
+    c.flags = (c.flags & ~_ASKING) | ClientFlag.ASKING_NOW
+    try:
+        process_command(c, argv)
+    finally:
+        c.flags &= ~ClientFlag.ASKING_NOW
+        if c.flags & _MULTI or argv[0].lower() == b"asking":
+            c.flags |= _ASKING
 
 
 def _needs_memory(c: Client, spec: CommandSpec, argv: list[bytes]) -> bool:
@@ -276,6 +303,20 @@ def is_plain(spec: CommandSpec) -> bool:
     return not spec.subcommands and not spec.flags & (_PROTECTED | _BLOCKING)
 
 
+def fast_keys(spec: CommandSpec) -> tuple[int, int, int]:
+    """The fast path's view of a plain row's key positions, for cluster mode: (0, 0, 1) for no keys at all;
+    (first, last, step) for one index+range key spec (last relative to first, or < 0 from the end); first
+    -1 when only the pipeline can tell (movable keys, several specs, channels), so it routes them."""
+    if not spec.key_specs and not spec.flags & Flag.MOVABLE_KEYS:
+        return (0, 0, 1)
+    if len(spec.key_specs) != 1 or spec.flags & Flag.MOVABLE_KEYS:
+        return (-1, 0, 1)
+    ks = spec.key_specs[0]
+    if not ks.is_range or ks.limit or ks.flags & (KeyFlag.NOT_KEY | KeyFlag.INCOMPLETE) or ks.index < 1:
+        return (-1, 0, 1)
+    return (ks.index, ks.lastkey, ks.keystep)
+
+
 def run_request(c: Client, argv: list[bytes]) -> None:
     """process_command plus CLIENT REPLY OFF/SKIP handling (the reply is produced, then dropped)."""
     mode = c.reply_mode
@@ -369,6 +410,10 @@ def script_call(c: Client, argv: list[bytes], read_only: bool, deny_oom: bool = 
         message = _NOREPLICAS
     elif deny_oom and spec.flags & _DENYOOM:
         message = _OOM
+    elif c.server.cluster is not None:
+        from ..cluster.routing import script_check
+
+        message = script_check(c.server.cluster, c, spec, argv)
     if message is not None:
         c.server.stats.count_error(message)
         c.cmdstats[spec.index].rejected_calls += 1

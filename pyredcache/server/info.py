@@ -138,7 +138,7 @@ def _clients(server: Server) -> list[str]:
     return [
         "# Clients",
         f"connected_clients:{connected}",
-        "cluster_connections:0",
+        f"cluster_connections:{_cluster_connections(server)}",
         f"maxclients:{server.config['maxclients']}",
         f"client_recent_max_input_buffer:{max_in}",
         f"client_recent_max_output_buffer:{max_out}",
@@ -204,7 +204,7 @@ def _memory(server: Server) -> list[str]:
         "mem_total_replication_buffers:0",
         f"mem_clients_slaves:{m.clients_replicas}",
         f"mem_clients_normal:{m.clients_normal}",
-        "mem_cluster_links:0",
+        f"mem_cluster_links:{_cluster_links_memory(server)}",
         "mem_aof_buffer:0",
         "mem_allocator:libc",
         "active_defrag_running:0",
@@ -410,6 +410,26 @@ def _latencystats(server: Server) -> list[str]:
         fields = ",".join(f"{label}={v / 1000.0:.3f}" for label, v in zip(labels, values, strict=True))
         out.append(f"latency_percentiles_usec_{spec.fullname}:{fields}")
     return out
+
+
+def _cluster_connections(server: Server) -> int:
+    """getClusterConnectionsCount (7.0): two links (in and out) per known node other than myself."""
+    cluster = server.cluster
+    return (len(cluster.state.nodes) - 1) * 2 if cluster is not None else 0
+
+
+def _cluster_links_memory(server: Server) -> int:
+    """stat_cluster_links_memory: per link, sizeof(clusterLink) (64), its receive buffer (1024 to start) and its
+    send buffer allocation (getClusterLinkMemUsage)."""
+    cluster = server.cluster
+    if cluster is None:
+        return 0
+    total = 0
+    for node in list(cluster.state.nodes.values()):
+        for link in (node.link, node.inbound_link):
+            if link is not None:
+                total += 64 + max(1024, len(getattr(link, "rbuf", b""))) + int(getattr(link, "send_buffer_allocated", 0))
+    return total
 
 
 def _cluster(server: Server) -> list[str]:

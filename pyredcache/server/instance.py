@@ -88,6 +88,8 @@ class Server:
         self.ctx.wrongtype = WrongTypeError
         self.ctx.now_ms = self.clock.now_ms()
         self.dbs: list[Db] = [Db(self.ctx, i) for i in range(config["databases"])]
+        if config["cluster-enabled"]:
+            self.ctx.cluster_mode = True    # the per-slot key index; set while the dbs are still empty
         self.clients: dict[int, Client] = {}
         self.next_client_id = 1
         self.stats = Stats()
@@ -154,6 +156,12 @@ class Server:
         self.obuf = OutputLimits(self)
         # persistence/snapshot.py: SAVE/BGSAVE state, save points (a cron hook), INFO persistence fields.
         self.persistence = Persistence(self)
+        # pyredcache/cluster: None when standalone; the runtime reads/creates nodes.conf here, before the RDB.
+        self.cluster: Any = None
+        if config["cluster-enabled"]:
+            from ..cluster.manager import Cluster
+
+            self.cluster = Cluster(self)
 
     # ----------------------------------------------------------------------------------- lifecycle
 
@@ -163,7 +171,11 @@ class Server:
         self.stopped = asyncio.Event()
         self.log.server_initialized()
         load_at_startup(self)   # raises RdbLoadError (logged) on a dump that cannot be loaded
+        if self.cluster is not None:
+            self.cluster.verify_config_with_data()
         await self._listen()
+        if self.cluster is not None:
+            await self.cluster.start()
         # 7.0.15 prints "Ready to accept connections"; the issue asks for 7.2's wording with " tcp",
         # which still contains the 7.0 text that scripts grep for.
         self.log.notice("Ready to accept connections tcp")
@@ -243,6 +255,8 @@ class Server:
             self.cron_handle.cancel()
         if self.listeners is not None:
             self.listeners.close()
+        if self.cluster is not None:
+            self.cluster.stop()
         primary = getattr(self, "primary", None)
         if primary is not None:
             primary.flush_links()   # the stream gathered for replicas this loop turn goes out first
@@ -264,7 +278,7 @@ class Server:
     def _make_fastpath(self) -> FastPath:
         """The plain-request fast path, taught every plain command under its usual spellings."""
         from ..commands.table import TABLE, Flag
-        from .dispatch import internal_error, is_plain
+        from .dispatch import fast_keys, internal_error, is_plain
 
         fast = FastPath(ReplyError, self.stats.count_error, internal_error, self.ready_keys,
                         self._serve_ready_keys)
@@ -274,9 +288,10 @@ class Server:
                 continue
             slowlog_ok = not spec.flags & Flag.SKIP_SLOWLOG
             monitor_ok = not spec.flags & (Flag.SKIP_MONITOR | Flag.ADMIN)
+            key_first, key_last, key_step = fast_keys(spec)
             for name in {spec.name, spec.name.upper()}:
                 fast.learn(name, spec.handler, spec.arity, rows[spec.index], spec.log_name, slowlog_ok,
-                           monitor_ok)
+                           monitor_ok, key_first, key_last, key_step)
         return fast
 
     def _serve_ready_keys(self) -> None:
@@ -407,7 +422,9 @@ class Server:
             self.cron_loops += 1
             now = time.monotonic()
             self.ctx.now_ms = self.clock.now_ms()
-            if self.ctx.active_expire_enabled and self.repl.link is None:   # a replica waits for DELs
+            # A replica waits for its primary's DELs; during a pause the dataset stays still (activeExpireCycle's
+            # checkClientPauseTimeoutAndReturnIfPaused), so a manual failover's offset can be reached.
+            if self.ctx.active_expire_enabled and self.repl.link is None and self.pause_end is None:
                 hz = max(1, int(self.config["hz"]))
                 budget_us = 1_000_000 * _ACTIVE_EXPIRE_CPU_PERCENT // hz // 100
                 per_db = max(1, budget_us // max(1, len(self.dbs)))

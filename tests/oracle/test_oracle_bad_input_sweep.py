@@ -44,6 +44,8 @@ _PAYLOAD = create_dump_payload(b"val")
 TEMPLATES: dict[str, tuple[str | bytes, ...]] = {
     "wait": ("WAIT", "0", "0"),
     "dump": ("DUMP", "str"), "restore": ("RESTORE", "newkey", "0", _PAYLOAD),
+    # port 1 refuses at once: keys that exist fail with IOERR, missing ones answer NOKEY before connecting
+    "migrate": ("MIGRATE", "127.0.0.1", "1", "nokey", "0", "100"),
     # string
     "get": ("GET", "str"), "set": ("SET", "str", "v"), "setnx": ("SETNX", "str", "v"),
     "setex": ("SETEX", "str", "10", "v"), "psetex": ("PSETEX", "str", "10000", "v"), "getset": ("GETSET", "str", "v"),
@@ -178,6 +180,14 @@ _RANGE_BAD = [("x", "1"), ("0", "x"), ("1.5", "2"), (I64_OVER, "1"), ("100", "20
 
 # Explicit bad inputs per command (bad numbers, out-of-range indexes, option syntax errors, odd paths).
 BAD: dict[str, list[tuple[str | bytes, ...]]] = {
+    "migrate": [("MIGRATE", "127.0.0.1", "1", "nokey", "x", "100"), ("MIGRATE", "127.0.0.1", "1", "nokey", "0", "x"),
+                ("MIGRATE", "127.0.0.1", "1", "nokey", "0", "-5"), ("MIGRATE", "127.0.0.1", "1", "str", "0", "100"),
+                ("MIGRATE", "127.0.0.1", "1", "str", "0", "100", "KEYS", "str"),
+                ("MIGRATE", "127.0.0.1", "1", "", "0", "100", "KEYS", "nokey", "nokey2"),
+                ("MIGRATE", "127.0.0.1", "1", "str", "0", "100", "AUTH"),
+                ("MIGRATE", "127.0.0.1", "1", "str", "0", "100", "AUTH2", "u"),
+                ("MIGRATE", "127.0.0.1", "1", "str", "0", "100", "COPY", "REPLACE", "FOO"),
+                ("MIGRATE", "127.0.0.1", "x", "str", "0", "100")],
     "restore": [("RESTORE", "str", "0", _PAYLOAD), ("RESTORE", "k", "-1", _PAYLOAD), ("RESTORE", "k", "x", _PAYLOAD),
                 ("RESTORE", "k", "0", "bad"), ("RESTORE", "k", "0", _PAYLOAD, "IDLETIME", "-1"),
                 ("RESTORE", "k", "0", _PAYLOAD, "FREQ", "256"), ("RESTORE", "k", "0", _PAYLOAD, "FOO"),

@@ -196,6 +196,11 @@ WRITE_CASES: dict[str, list[Step]] = {
     "pexpireat": [("SET", "a", "1"), ("PEXPIREAT", "a", "9999999999999"), ("PEXPIREAT", "a", "9999999999998", "GT"),
                   ("PEXPIREAT", "nokey", "9999999999999"), ("PEXPIREAT", "a", "1")],
     "persist": [("SET", "a", "1", "EX", "100"), ("PERSIST", "a"), ("PERSIST", "a"), ("PERSIST", "nokey")],
+    # Refused at once by port 1 (IOERR) or NOKEY: no event, no change. The events of keys really migrated
+    # need a target server: tests/commands/test_migrate.py compares those with redis-server.
+    "migrate": [("SET", "a", "1"), ("MIGRATE", "127.0.0.1", "1", "a", "0", "100"),
+                ("MIGRATE", "127.0.0.1", "1", "nokey", "0", "100"),
+                ("MIGRATE", "127.0.0.1", "1", "", "0", "100", "KEYS", "a", "nokey")],
     "restore": [("RESTORE", "a", "0", _PAYLOAD), ("RESTORE", "a", "0", _PAYLOAD),
                 ("RESTORE", "a", "0", _PAYLOAD, "REPLACE"), ("RESTORE", "b", "100000", _PAYLOAD),
                 ("RESTORE", "c", "1", _PAYLOAD, "ABSTTL"), ("RESTORE", "a", "1", _PAYLOAD, "ABSTTL", "REPLACE"),
