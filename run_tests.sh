@@ -5,6 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
-python3 -m ruff check pyredcache tests bench
+python3 -m ruff check pyredcache tests bench docs
 python3 -m mypy pyredcache
-python3 -m pytest -q "$@"
+python3 -m pytest -q --durations=25 "$@"

@@ -104,12 +104,17 @@ async def _serve(config: object, log: object) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`pyredcache <subcommand>`: `server [args]` runs a server (cluster tooling joins later)."""
+    """`pyredcache <subcommand>`: `server [args]` runs a server; `cluster ...` manages a local cluster."""
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help"):
-        print("usage: pyredcache server [redis-server arguments]", file=sys.stderr)
+        print("usage: pyredcache server [redis-server arguments]\n"
+              "       pyredcache cluster create|status|scale|stop [options]", file=sys.stderr)
         return 1 if not args else 0
     if args[0] == "server":
         return server_main(args[1:])
+    if args[0] == "cluster":
+        from .embed.cluster_cli import main as cluster_main
+
+        return cluster_main(args[1:])
     print(f"pyredcache: unknown subcommand {args[0]!r}", file=sys.stderr)
     return 1

@@ -412,3 +412,7 @@ def cluster_meet_bad_address(ip: bytes, port: bytes) -> bytes:
 CLUSTER_FAILOVER_NOT_REPLICA: Final = "ERR You should send CLUSTER FAILOVER to a replica"
 CLUSTER_FAILOVER_NO_PRIMARY: Final = "ERR I'm a replica but my master is unknown to me"
 CLUSTER_FAILOVER_PRIMARY_DOWN: Final = "ERR Master is down or failed, please use CLUSTER FAILOVER FORCE"
+
+# DEBUG PYREDCACHE-TIME (pyredcache's own; server/time_control.py).
+TIME_CONTROL_DISABLED: Final = "ERR time control is disabled (set pyredcache-time-control yes)"
+TIME_CONTROL_BAD_ADVANCE: Final = "ERR time can only move forward by a finite number of seconds"

@@ -1,5 +1,10 @@
 """Shared fixtures: a session-wide pyredcache server, a real redis-server oracle, clients and factories.
 
+The pyredcache server is the pyredcache pytest plugin's `pyredcache_server` (pyredcache/pytest_plugin.py, loaded
+through its pytest11 entry point), in process mode for this suite (tests send DEBUG, SHUTDOWN and CONFIG SET);
+`--pyredcache-mode thread` overrides it. `server_factory` and tests/helpers/procs.start_server start private
+pyredcache servers through pyredcache.Server (process mode) too; redis-server (the oracle) is started by procs.
+
 Tests that change server-wide state (CONFIG SET, CLIENT PAUSE, SHUTDOWN, DEBUG) must use
 `server_factory` for a server of their own, or restore what they changed.
 """
@@ -11,17 +16,29 @@ from typing import Any
 import pytest
 import redis
 from helpers.oracle import Oracle
-from helpers.procs import REDIS_SERVER, ServerProcess, start_server
+from helpers.procs import REDIS_SERVER, ServerProcess, cleanup_all, server_process_of, start_server
 from helpers.rawclient import RawClient
+
+from pyredcache.embed.server import Server
 
 NO_REDIS = "Debian's redis-server is not installed (apt-get install redis-server redis-tools)"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("pyredcache_mode", None) is None:
+        config.option.pyredcache_mode = "process"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    cleanup_all()     # servers a test started and forgot to clean up: stop them, remove their dirs
+
+
 @pytest.fixture(scope="session")
-def pyredcache_proc() -> Iterator[ServerProcess]:
-    sp = start_server("pyredcache")
-    yield sp
-    sp.cleanup()
+def pyredcache_proc(pyredcache_server: Server) -> ServerProcess:
+    """The plugin's session server, as a ServerProcess (.port, .proc, .workdir, .logfile, .log_tail ...).
+    The plugin stops it at the end of the session and removes its dir."""
+    return server_process_of(pyredcache_server)
 
 
 @pytest.fixture(scope="session")

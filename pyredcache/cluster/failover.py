@@ -246,6 +246,12 @@ def promote_myself(cluster: Cluster) -> None:
     cluster.save_config_now()
     _gossip().broadcast_pong(cluster, "all")
     reset_manual_failover(cluster)
+    # The won election is spent. Redis keeps its count and timer, so a node demoted again and asked to fail
+    # over within the retry window "wins" at once with the old epoch and is overruled (seen with back-to-back
+    # CLUSTER FAILOVERs); forgetting them makes the next failover hold a fresh election.
+    state.failover_auth_time = 0
+    state.failover_auth_count = 0
+    state.failover_auth_sent = False
 
 
 # ------------------------------------------------------------------------------------------- the primary's vote

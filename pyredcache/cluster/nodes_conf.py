@@ -17,6 +17,7 @@ import fcntl
 import os
 import re
 import socket
+import threading
 from typing import TYPE_CHECKING, Any
 
 from .node import SLOTS, Node, NodeFlag, mstime, random_name
@@ -410,6 +411,9 @@ def save_or_die(cluster: Cluster, fsync: bool) -> None:
     """clusterSaveConfigOrDie (beforeSleep): a node that cannot persist its configuration stops."""
     if not save(cluster, fsync):
         cluster.log.warning("Fatal: can't update cluster config file.")
+        if threading.current_thread() is not threading.main_thread():
+            # an embedded in-thread server (pyredcache.Server) ends its own loop, not the host process
+            raise SystemExit(1)
         os._exit(1)
 
 

@@ -20,7 +20,7 @@ from ..datatypes.sets import RedisSet
 from ..datatypes.zsets import RedisZSet
 from ..errors import ReplyError
 from ..persistence.rdb import encode_value
-from .args import parse_int
+from .args import parse_float, parse_int
 from .server import help_reply, lookup_notouch
 from .table import command
 
@@ -108,6 +108,26 @@ def debug_command(c: Client, argv: list[bytes]) -> None:
         if handler is None or len(argv) < 3:
             raise ReplyError(errors.subcommand_syntax(argv[1], argv[0]))
     handler(c, argv)
+
+
+def _debug_pyredcache_time(c: Client, argv: list[bytes]) -> None:
+    """DEBUG PYREDCACHE-TIME ADVANCE <seconds> | FREEZE | UNFREEZE | GET: pyredcache's own, for embedded test
+    servers (server/time_control.py); not in DEBUG HELP, which must match redis-server's."""
+    from ..server import time_control
+
+    if not c.server.clock.controllable:
+        raise ReplyError(errors.TIME_CONTROL_DISABLED)
+    op = argv[2].lower().decode("latin-1")
+    if op not in time_control.OPS or (len(argv) != 4 if op == "advance" else len(argv) != 3):
+        raise ReplyError(errors.subcommand_syntax(argv[1], argv[0]))
+    seconds = parse_float(argv[3]) if op == "advance" else 0.0
+    if not 0 <= seconds < float("inf"):
+        raise ReplyError(errors.TIME_CONTROL_BAD_ADVANCE)
+    now_ms = time_control.apply(c.server, op, seconds)
+    if op == "get":
+        c.out.integer(now_ms)
+    else:
+        c.out.raw(_OK)
 
 
 def _debug_help(c: Client, argv: list[bytes]) -> None:
@@ -460,6 +480,7 @@ def _debug_reload(c: Client, argv: list[bytes]) -> None:
 # (lower-case subcommand, exact argc) -> handler; argc -1 means "3 or more" (the key-list forms).
 _DEBUG: Final[dict[tuple[bytes, int], Callable[[Client, list[bytes]], None]]] = {
     (b"help", 2): _debug_help,
+    (b"pyredcache-time", -1): _debug_pyredcache_time,
     (b"sleep", 3): _debug_sleep,
     (b"set-active-expire", 3): _debug_set_active_expire,
     (b"log", 3): _debug_log,

@@ -140,6 +140,34 @@ class BlockingRegistry:
     def blocked_with_timeout(self) -> int:
         return self.with_timeout
 
+    def advance_timeouts(self, seconds: float) -> None:
+        """Time control moved the TTL clock forward: every blocked client's timeout comes `seconds` sooner;
+        those now due time out at once, in deadline order."""
+        loop = self.server.loop
+        if not self.with_timeout or loop is None:
+            return
+        clients: dict[int, Client] = {}
+        for q in self.waiting.values():
+            for c in q:
+                if isinstance(c.blocked, BlockState) and c.blocked.deadline is not None:
+                    clients[c.id] = c
+        now = time.monotonic()
+        due: list[tuple[float, Client]] = []
+        for c in clients.values():
+            state = c.blocked
+            assert isinstance(state, BlockState) and state.deadline is not None
+            state.deadline -= seconds
+            if state.handle is not None:
+                state.handle.cancel()
+                state.handle = None
+            if state.deadline <= now:
+                due.append((state.deadline, c))
+            else:
+                state.handle = loop.call_later(state.deadline - now, self._timed_out, c)
+        due.sort(key=lambda item: item[0])
+        for _, c in due:
+            self._timed_out(c)
+
     # ------------------------------------------------------------------------------------ wakeups
 
     def signal_ready(self, db: Db, key: bytes) -> None:

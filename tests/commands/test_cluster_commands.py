@@ -347,7 +347,7 @@ def test_cluster_saveconfig_restart_keeps_identity() -> None:
                 assert f"Node configuration loaded, I'm {me.decode()}" in fh.read()
             conn.close()
         finally:
-            sp2.stop()
+            sp2.cleanup()
     finally:
         sp.cleanup()
 

@@ -294,7 +294,7 @@ def _restart(sp: ServerProcess) -> None:
     sp.stop()
     fresh = start_server(sp.kind, port=sp.port)
     shutil.rmtree(sp.workdir, ignore_errors=True)
-    sp.proc, sp.workdir, sp.logfile = fresh.proc, fresh.workdir, fresh.logfile
+    sp.proc, sp.workdir, sp.logfile, sp.server = fresh.proc, fresh.workdir, fresh.logfile, fresh.server
 
 
 def _target_clients(side: Side) -> list[bytes]:

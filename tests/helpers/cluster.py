@@ -11,7 +11,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -27,7 +26,7 @@ from redis.cluster import ClusterNode as RCNode
 from redis.cluster import RedisCluster
 from redis.retry import Retry
 
-from .procs import REDIS_SERVER, ServerProcess, free_port, ping
+from .procs import REDIS_SERVER, ServerProcess, free_port, ping, popen_of, start_server
 from .wait import wait_until
 
 REDIS_CLI = shutil.which("redis-cli")
@@ -181,30 +180,37 @@ class Node:
 
 
 def _launch(kind: str, port: int, workdir: str, directives: dict[str, str]) -> ServerProcess:
-    """Start one node process on `port` with `dir` = workdir (a restart reuses both, so its nodes.conf)."""
+    """Start one node process on `port` with `dir` = workdir (a restart reuses both, so its nodes.conf).
+    pyredcache nodes start through pyredcache.Server (process mode; it returns once the node answers PING),
+    redis-server nodes as a plain subprocess (the caller waits for PING)."""
     logfile = os.path.join(workdir, "server.log")
+    if kind == "pyredcache":
+        sp = start_server("pyredcache", {"dir": workdir, "logfile": logfile, **directives}, port=port)
+        shutil.rmtree(sp.workdir, ignore_errors=True)    # its own temp dir is unused: dir and log are given
+        sp.workdir = workdir
+        return sp
     opts = {"port": str(port), "bind": "127.0.0.1", "dir": workdir, "logfile": logfile, "daemonize": "no",
             **directives}
     args: list[str] = []
     for k, v in opts.items():
         args += [f"--{k}", v]
-    if kind == "pyredcache":
-        cmd = [sys.executable, "-m", "pyredcache", *args]
-    else:
-        if REDIS_SERVER is None:
-            raise RuntimeError("redis-server is not installed")
-        cmd = [REDIS_SERVER, *args]
+    if REDIS_SERVER is None:
+        raise RuntimeError("redis-server is not installed")
+    cmd = [REDIS_SERVER, *args]
     with open(os.path.join(workdir, "stderr"), "ab") as stderr:
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=stderr, cwd=workdir)
     return ServerProcess(kind, port, proc, workdir, logfile, args)
 
 
 def _stderr(sp: ServerProcess) -> str:
-    try:
-        with open(os.path.join(sp.workdir, "stderr"), errors="replace") as fh:
-            return fh.read()[-3000:]
-    except OSError:
-        return ""
+    out = ""
+    for name in ("stderr", "stderr.log"):      # redis-server's (ours) / pyredcache.Server's
+        try:
+            with open(os.path.join(sp.workdir, name), errors="replace") as fh:
+                out += fh.read()[-3000:]
+        except OSError:
+            pass
+    return out
 
 
 def _wait_started(sps: Sequence[ServerProcess], timeout: float = 30.0) -> None:
@@ -241,17 +247,31 @@ class ClusterHandle:
     def spawn(self, kinds: Sequence[str]) -> list[Node]:
         """Start fresh cluster-enabled nodes (not yet part of any cluster) concurrently; wait for PING."""
         directives = cluster_directives(self.node_timeout, self.extra)
-        new: list[Node] = []
-        try:
-            for kind in kinds:
+        ports: list[int] = []
+        for _ in kinds:
+            port = free_port()
+            taken = [n.port for n in self.nodes] + ports
+            while any(p in (port, port + 10000) or p + 10000 == port for p in taken):
                 port = free_port()
-                while any(n.port in (port, port + 10000) or n.port + 10000 == port for n in self.nodes + new):
-                    port = free_port()
-                workdir = tempfile.mkdtemp(prefix=f"cluster-{kind}-{port}-")
-                sp = _launch(kind, port, workdir, directives)
-                new.append(Node(len(self.nodes) + len(new), kind, port, sp, directives))
-        finally:
-            self.nodes += new
+            ports.append(port)
+
+        def launch(kind: str, port: int) -> ServerProcess:
+            return _launch(kind, port, tempfile.mkdtemp(prefix=f"cluster-{kind}-{port}-"), directives)
+
+        # Concurrently: a pyredcache.Server start returns once the node answers PING.
+        with ThreadPoolExecutor(max_workers=max(1, len(ports))) as ex:
+            futures = [ex.submit(launch, kind, port) for kind, port in zip(kinds, ports, strict=True)]
+        new: list[Node] = []
+        errors: list[BaseException] = []
+        for kind, port, fut in zip(kinds, ports, futures, strict=True):
+            exc = fut.exception()
+            if exc is not None:
+                errors.append(exc)
+            else:
+                new.append(Node(len(self.nodes) + len(new), kind, port, fut.result(), directives))
+        self.nodes += new           # stop() cleans up whatever did start
+        if errors:
+            raise errors[0]
         _wait_started([n.sp for n in new])
         for n in new:
             n.node_id = self.wait(lambda n=n: n.cmd("CLUSTER", "MYID").decode(), 10, f"{n!r} CLUSTER MYID")
@@ -277,7 +297,11 @@ class ClusterHandle:
         if node.sp.alive():
             self.kill(node)
         node.close_conn()
-        node.sp = _launch(node.kind, node.port, node.sp.workdir, node.directives)
+        if node.sp.server is not None:
+            node.sp.server.restart()
+            node.sp.proc = popen_of(node.sp.server)
+        else:
+            node.sp = _launch(node.kind, node.port, node.sp.workdir, node.directives)
         _wait_started([node.sp])
         node.state = "up"
         return node
@@ -292,7 +316,7 @@ class ClusterHandle:
             n.close_conn()
             n.sp.stop(signal.SIGKILL)           # nothing to keep; SIGKILL also ends a stopped process
         for n in self.nodes:
-            shutil.rmtree(n.sp.workdir, ignore_errors=True)
+            n.sp.cleanup()                      # stops its pyredcache.Server; removes the dir
 
     # ---------------------------------------------------------------- redis-cli
 

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 
 import pytest
-from helpers.procs import REDIS_SERVER, free_port, start_server
+from helpers.procs import REDIS_SERVER, start_server
 from helpers.rawclient import RawClient
-from helpers.wait import wait_until
 
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="Debian's redis-server is not installed")
 
@@ -34,12 +31,9 @@ def _dump_with(kind: str, commands: list[list[str]]) -> str:
         sp.cleanup()
 
 
-def _argv(kind: str, port: int, workdir: str) -> list[str]:
-    args = ["--port", str(port), "--bind", "127.0.0.1", "--dir", workdir, "--save", "", "--appendonly", "no",
-            "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-            "--logfile", os.path.join(workdir, "server.log")]
-    prog = [sys.executable, "-m", "pyredcache"] if kind == "pyredcache" else [str(REDIS_SERVER)]
-    return prog + args
+def _cluster_opts(workdir: str) -> dict[str, str]:
+    return {"dir": workdir, "cluster-enabled": "yes", "cluster-config-file": "nodes.conf",
+            "logfile": os.path.join(workdir, "server.log")}
 
 
 def test_keys_outside_db0_stop_a_cluster_node() -> None:
@@ -48,9 +42,11 @@ def test_keys_outside_db0_stop_a_cluster_node() -> None:
     kind = "pyredcache"
     workdir = _dump_with(kind, [["SELECT", "3"], ["SET", "k", "v"]])
     try:
-        proc = subprocess.run(_argv(kind, free_port(), workdir), timeout=20, cwd=workdir,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        assert proc.returncode == 1
+        sp = start_server(kind, _cluster_opts(workdir), wait=False)
+        try:
+            assert sp.proc.wait(20) == 1
+        finally:
+            sp.cleanup()
         with open(os.path.join(workdir, "server.log")) as fh:
             assert "You can't have keys in a DB different than DB 0 when in Cluster mode. Exiting." in fh.read()
     finally:
@@ -61,20 +57,9 @@ def test_keys_outside_db0_stop_a_cluster_node() -> None:
 def test_keys_of_unassigned_slots_are_taken(kind: str) -> None:
     # foo -> slot 12182, {foo}x the same slot, bar -> slot 5061
     workdir = _dump_with(kind, [["SET", "foo", "1"], ["SET", "{foo}x", "2"], ["SET", "bar", "3"]])
-    port = free_port()
-    proc = subprocess.Popen(_argv(kind, port, workdir), cwd=workdir, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    sp = start_server(kind, _cluster_opts(workdir))
     try:
-        def up() -> bool:
-            try:
-                raw = RawClient(port)
-            except OSError:
-                return False
-            raw.sock.close()
-            return True
-
-        wait_until(up, timeout=20, message=f"{kind} cluster node to start")
-        raw = RawClient(port)
+        raw = RawClient(sp.port)
         myself = next(line for line in raw.command("CLUSTER", "NODES").decode().splitlines() if "myself" in line)
         assert myself.split()[8:] == ["5061", "12182"]
         assert raw.command("CLUSTER", "COUNTKEYSINSLOT", "12182") == b":2\r\n"
@@ -84,6 +69,5 @@ def test_keys_of_unassigned_slots_are_taken(kind: str) -> None:
         assert "I have keys for unassigned slot 5061. Taking responsibility for it." in log
         assert "I have keys for unassigned slot 12182. Taking responsibility for it." in log
     finally:
-        proc.kill()
-        proc.wait(10)
+        sp.cleanup()
         shutil.rmtree(workdir, ignore_errors=True)
