@@ -403,6 +403,11 @@ class Server:
                 raise ServerStartError(self._message(f"no PONG after {self.startup_timeout}s"))
             time.sleep(_PING_INTERVAL_S)
 
+    @property
+    def process(self) -> subprocess.Popen[bytes]:
+        """The child process of a running process-mode server (RuntimeError otherwise)."""
+        return self._process()
+
     def _process(self) -> subprocess.Popen[bytes]:
         if self.mode != "process":
             raise RuntimeError("kill/pause/resume/restart need mode='process'")

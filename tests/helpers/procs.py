@@ -242,10 +242,7 @@ def _raise_dead(sp: ServerProcess) -> bool:
 
 def popen_of(server: Server) -> subprocess.Popen[bytes]:
     """The child process of a running process-mode Server."""
-    proc = server._res.proc
-    if proc is None:
-        raise RuntimeError(f"{server!r} has no process")
-    return proc
+    return server.process
 
 
 def server_pair(directives: dict[str, str] | None = None) -> Iterator[tuple[int, int]]:
