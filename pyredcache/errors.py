@@ -416,3 +416,10 @@ CLUSTER_FAILOVER_PRIMARY_DOWN: Final = "ERR Master is down or failed, please use
 # DEBUG PYREDCACHE-TIME (pyredcache's own; server/time_control.py).
 TIME_CONTROL_DISABLED: Final = "ERR time control is disabled (set pyredcache-time-control yes)"
 TIME_CONTROL_BAD_ADVANCE: Final = "ERR time can only move forward by a finite number of seconds"
+
+# Cluster routing (cluster.c getNodeByQuery / clusterRedirectClient).
+CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot"
+TRYAGAIN = "TRYAGAIN Multiple keys request during rehashing of slot"
+CLUSTERDOWN_STATE = "CLUSTERDOWN The cluster is down"
+CLUSTERDOWN_READONLY = "CLUSTERDOWN The cluster is down and only accepts read commands"
+CLUSTERDOWN_UNBOUND = "CLUSTERDOWN Hash slot not served"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .. import errors
 from .._speedups.slots import key_hash_slot
 from ..commands.table import CommandSpec, Flag, KeyFlag
 from ..scripting.cache import ALLOW_CROSS_SLOT, EVAL_COMPAT_MODE
@@ -22,11 +23,11 @@ if TYPE_CHECKING:
     from ..server.client import Client
     from .manager import Cluster
 
-CROSSSLOT = b"CROSSSLOT Keys in request don't hash to the same slot"
-TRYAGAIN = b"TRYAGAIN Multiple keys request during rehashing of slot"
-DOWN_STATE = b"CLUSTERDOWN The cluster is down"
-DOWN_RO_STATE = b"CLUSTERDOWN The cluster is down and only accepts read commands"
-DOWN_UNBOUND = b"CLUSTERDOWN Hash slot not served"
+CROSSSLOT = errors.CROSSSLOT.encode()
+TRYAGAIN = errors.TRYAGAIN.encode()
+DOWN_STATE = errors.CLUSTERDOWN_STATE.encode()
+DOWN_RO_STATE = errors.CLUSTERDOWN_READONLY.encode()
+DOWN_UNBOUND = errors.CLUSTERDOWN_UNBOUND.encode()
 
 # Sharded pub/sub commands route by their channels (NOT_KEY key specs), as getNodeByQuery's is_pubsubshard.
 _SHARD_COMMANDS = frozenset({b"ssubscribe", b"sunsubscribe", b"spublish"})
