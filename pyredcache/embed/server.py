@@ -64,7 +64,8 @@ def _word(value: Any) -> str:
     return str(value)
 
 
-def _ping(host: str, port: int, timeout: float = 0.5) -> bool:
+def ping(host: str, port: int, timeout: float = 0.5) -> bool:
+    """Whether a server answers PING on host:port (-NOAUTH / -LOADING count: it is up and parsing)."""
     try:
         with socket.create_connection((host, port), timeout=timeout) as s:
             s.sendall(b"PING\r\n")
@@ -74,7 +75,6 @@ def _ping(host: str, port: int, timeout: float = 0.5) -> bool:
                 if not chunk:
                     return False
                 data += chunk
-            # -NOAUTH / -LOADING: up and parsing requests.
             return data.startswith((b"+PONG", b"-NOAUTH", b"-LOADING"))
     except OSError:
         return False
@@ -397,7 +397,7 @@ class Server:
                     raise _PortTaken()
                 err = _tail(stderr_path, 20)
                 raise ServerStartError(self._message(f"exited with code {code}") + err)
-            if _ping(self.host, self.port):
+            if ping(self.host, self.port):
                 return
             if time.monotonic() >= deadline:
                 raise ServerStartError(self._message(f"no PONG after {self.startup_timeout}s"))

@@ -207,7 +207,10 @@ def test_sigterm_to_pytest_still_stops_servers_and_removes_dirs(tmp_path: Path) 
             with open("server.txt.tmp", "w") as fh:
                 fh.write(f"{pyredcache_server.pid} {pyredcache_server.dir}")
             os.rename("server.txt.tmp", "server.txt")
-            time.sleep(60)
+            # Busy until the outer test's SIGTERM interrupts it (a file nobody writes; bounded at 60 s).
+            deadline = time.monotonic() + 60
+            while not os.path.exists("release") and time.monotonic() < deadline:
+                time.sleep(0.05)
     """)
     tmp = tmp_path / "tmp"
     tmp.mkdir()

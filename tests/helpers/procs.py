@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -18,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyredcache.embed.server import Server, ServerStartError
+from pyredcache.embed.server import free_port as embed_free_port
+from pyredcache.embed.server import ping as embed_ping
 
 from .wait import wait_until
 
@@ -25,36 +26,12 @@ REDIS_SERVER = shutil.which("redis-server")
 
 
 def free_port() -> int:
-    """A TCP port that is free now (and whose +10000 cluster-bus port is free too)."""
-    for _ in range(100):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port + 10000 > 65535:
-            continue
-        with socket.socket() as s2:
-            try:
-                s2.bind(("127.0.0.1", port + 10000))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no free port")
+    """A TCP port that is free now on 127.0.0.1 (and whose +10000 cluster-bus port is free too)."""
+    return embed_free_port()
 
 
 def ping(port: int, timeout: float = 0.5) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-            s.sendall(b"PING\r\n")
-            data = b""
-            while not data.endswith(b"\r\n"):
-                chunk = s.recv(100)
-                if not chunk:
-                    return False
-                data += chunk
-            # -LOADING / -NOAUTH still mean the process is up and parsing requests.
-            return data.startswith((b"+PONG", b"-NOAUTH", b"-LOADING"))
-    except OSError:
-        return False
+    return embed_ping("127.0.0.1", port, timeout)
 
 
 class ExitedProcess:
